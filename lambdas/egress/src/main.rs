@@ -9,6 +9,9 @@ mod local;
 mod roles;
 mod telemetry;
 
+#[cfg(test)]
+mod names_check;
+
 use config::Role;
 
 fn main() {

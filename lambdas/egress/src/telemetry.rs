@@ -12,7 +12,10 @@ pub fn init() {
     let result = if json {
         builder.json().with_current_span(true).with_span_list(false).flatten_event(true).try_init()
     } else {
-        builder.with_writer(std::io::stderr).try_init()
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .try_init()
     };
     // A second init (the local gateway serves every role in one process) keeps the first.
     drop(result);
