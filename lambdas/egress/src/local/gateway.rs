@@ -14,11 +14,22 @@ use serde_json::{json, Value};
 
 use super::settings;
 use crate::adapters::Clients;
-use crate::config::{Env, Role};
+use crate::api::auth::JwksVerifier;
+use crate::api::schema::{self, Context, Schema};
+use crate::api::service::ApiService;
+use crate::config::{ApiSettings, Env, Role};
 use crate::roles::Handler;
+
+/// The GraphQL side: what AppSync with Cognito user-pool auth does in AWS.
+struct GraphQl {
+    schema: Schema,
+    service: Arc<ApiService>,
+    verifier: JwksVerifier,
+}
 
 /// Shared state of the routes.
 struct Gateway {
+    graphql: Option<GraphQl>,
     handlers: HashMap<Role, Handler>,
     function_prefix: String,
     moto_url: String,
@@ -65,12 +76,24 @@ async fn serve() -> Result<(), GatewayError> {
     for role in Role::ALL {
         handlers.insert(role, Handler::build(role, &clients, &env)?);
     }
+    let region = env.optional("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
+    let verifier = JwksVerifier::for_user_pool(
+        &moto_url,
+        &region,
+        &env.required(settings::USER_POOL_ID)?,
+        &env.required(settings::USER_POOL_CLIENT_ID)?,
+    );
+    let service = Arc::new(ApiService::new(&clients, ApiSettings::from_env(&env)?));
+    let graphql = Some(GraphQl { schema: schema::schema(), service, verifier });
     let http = reqwest::Client::builder().build().map_err(GatewayError::Http)?;
-    let state = Arc::new(Gateway { handlers, function_prefix, moto_url, http });
+    let state = Arc::new(Gateway { graphql, handlers, function_prefix, moto_url, http });
     let app = Router::new()
+        .route("/graphql", post(serve_graphql))
         .route("/2015-03-31/functions/{function}/invocations", post(invoke))
         .route("/sns/{function}", post(sns_delivery))
         .fallback(forward)
+        // S3 uploads pass through here on their way to moto: no body limit.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(state);
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -241,6 +264,54 @@ async fn sns_delivery(
     }
 }
 
+/// An AppSync-style GraphQL error response.
+fn graphql_error(status: StatusCode, error_type: &str, message: String) -> Response {
+    let body = json!({ "data": null, "errors": [{ "errorType": error_type, "message": message }] });
+    (status, axum::Json(body)).into_response()
+}
+
+/// The GraphQL API: the caller is whoever the Cognito ID token in `Authorization` names, as
+/// with AppSync's user-pool authorization; a missing or invalid token is refused outright.
+async fn serve_graphql(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(api) = &gateway.graphql else {
+        return graphql_error(StatusCode::NOT_FOUND, "NotFound", "no GraphQL API here".into());
+    };
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().trim_start_matches("Bearer ").trim())
+        .filter(|v| !v.is_empty());
+    let Some(token) = token else {
+        return graphql_error(
+            StatusCode::UNAUTHORIZED,
+            "UnauthorizedException",
+            "Unauthorized: the request carries no Cognito ID token in `Authorization`".into(),
+        );
+    };
+    let caller = match api.verifier.verify(token).await {
+        Ok(caller) => caller,
+        Err(err) if err.is_unavailable() => {
+            tracing::error!(error = %crate::error::chain(&err), "cannot verify tokens");
+            return graphql_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "the token keys cannot be fetched; try again".into(),
+            );
+        }
+        Err(err) => {
+            tracing::info!(error = %err, "token refused");
+            return graphql_error(
+                StatusCode::UNAUTHORIZED,
+                "UnauthorizedException",
+                format!("Unauthorized: {err}"),
+            );
+        }
+    };
+    let context = Context::new(api.service.clone(), Some(caller));
+    let response = schema::execute(&api.schema, &context, &body).await;
+    (StatusCode::OK, axum::Json(response)).into_response()
+}
+
 /// Hop-by-hop headers that a proxy must not pass on.
 const HOP_BY_HOP: [&str; 8] = [
     "connection",
@@ -305,6 +376,7 @@ mod tests {
 
     fn gateway() -> Gateway {
         Gateway {
+            graphql: None,
             handlers: HashMap::new(),
             function_prefix: "egress-".into(),
             moto_url: "http://127.0.0.1:1".into(),
