@@ -127,7 +127,8 @@ def test_duplicate_sns_delivery_starts_one_execution(stack, reviewers, submit):
 
 def test_malformed_message_is_refused_with_a_clear_error(stack):
     lam = stack.client("lambda")
-    bad = {"Records": [{"EventSource": "aws:sns", "Sns": {
+    bad = {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+                        "EventSubscriptionArn": stack["swb_topic_arn"] + ":sub", "Sns": {
         "Type": "Notification", "MessageId": "m-1", "TopicArn": stack["swb_topic_arn"],
         "Message": json.dumps({"id": "../../etc", "ver": "1"}), "Timestamp": "2026-10-15T19:03:09.367Z",
         "SignatureVersion": "1", "Signature": "x", "SigningCertUrl": "x", "UnsubscribeUrl": "x",
