@@ -218,7 +218,11 @@ pub struct ReviewerGroups {
 impl ReviewerGroups {
     /// Parses `first,second`.
     pub fn parse(value: &str) -> Result<Self, ConfigError> {
-        let groups: Vec<&str> = value.split(',').map(str::trim).filter(|g| !g.is_empty()).collect();
+        let groups: Vec<&str> = value
+            .split(',')
+            .map(str::trim)
+            .filter(|g| !g.is_empty())
+            .collect();
         match groups.as_slice() {
             [first, second] if first != second => Ok(ReviewerGroups {
                 first: (*first).to_owned(),
@@ -319,7 +323,10 @@ impl PublishSettings {
             staging_bucket: env.required(STAGING_BUCKET)?,
             datalake_bucket: env.required(DATALAKE_BUCKET)?,
             datalake_kms_key_arn: env.required(DATALAKE_KMS_KEY_ARN)?,
-            scratch_dir: env.optional(SCRATCH_DIR).map(PathBuf::from).unwrap_or_else(std::env::temp_dir),
+            scratch_dir: env
+                .optional(SCRATCH_DIR)
+                .map(PathBuf::from)
+                .unwrap_or_else(std::env::temp_dir),
             part_size_bytes: part_size(env)?,
         })
     }
@@ -399,8 +406,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Env(move |name: &str| map.get(name).cloned())
     }
 
@@ -425,7 +434,10 @@ mod tests {
     fn reviewer_groups_need_two_distinct_names() {
         assert_eq!(
             ReviewerGroups::parse(" IG , RIT ").unwrap(),
-            ReviewerGroups { first: "IG".into(), second: "RIT".into() }
+            ReviewerGroups {
+                first: "IG".into(),
+                second: "RIT".into()
+            }
         );
         assert!(ReviewerGroups::parse("IG").is_err());
         assert!(ReviewerGroups::parse("IG,IG").is_err());
@@ -447,7 +459,10 @@ mod tests {
     #[test]
     fn missing_variable_is_named() {
         let err = ApiSettings::from_env(&env(&[(REQUESTS_TABLE, "t")])).unwrap_err();
-        assert_eq!(err.to_string(), "environment variable `DATALAKE_BUCKET` is not set");
+        assert_eq!(
+            err.to_string(),
+            "environment variable `DATALAKE_BUCKET` is not set"
+        );
     }
 
     #[test]

@@ -7,18 +7,26 @@ use std::path::PathBuf;
 use crate::config::Role;
 
 fn repo_file(path: &str) -> String {
-    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(path);
+    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path);
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("cannot read {}: {e}", full.display()))
 }
 
 /// `${name}` placeholders of a template.
 fn placeholders(text: &str) -> BTreeSet<String> {
-    text.split("${").skip(1).filter_map(|rest| rest.split_once('}')).map(|(name, _)| name.to_owned()).collect()
+    text.split("${")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}'))
+        .map(|(name, _)| name.to_owned())
+        .collect()
 }
 
 /// The text inside the first brace block after `start`, skipping `${...}` interpolations.
 fn block_after<'a>(text: &'a str, start: &str) -> &'a str {
-    let at = text.find(start).unwrap_or_else(|| panic!("`{start}` not found"));
+    let at = text
+        .find(start)
+        .unwrap_or_else(|| panic!("`{start}` not found"));
     let rest = &text[at..];
     let open = rest
         .char_indices()
@@ -58,8 +66,11 @@ fn keys(block: &str) -> BTreeSet<String> {
             let line = line.trim();
             let (key, _) = line.split_once(" =").or_else(|| line.split_once(':'))?;
             let key = key.trim().trim_matches('"');
-            (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-                .then(|| key.to_owned())
+            (!key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .then(|| key.to_owned())
         })
         .collect()
 }
@@ -75,7 +86,10 @@ fn terraform_supplies_every_asl_placeholder() {
     let main = repo_file("terraform/main.tf");
     let supplied = keys(block_after(&main, "templatefile("));
     let missing: Vec<_> = asl_placeholders().difference(&supplied).cloned().collect();
-    assert!(missing.is_empty(), "terraform/main.tf templatefile() lacks {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "terraform/main.tf templatefile() lacks {missing:?}"
+    );
 }
 
 #[test]
@@ -83,7 +97,10 @@ fn local_stack_supplies_every_asl_placeholder() {
     let stack = repo_file("scripts/lib/egress_stack.py");
     let supplied = keys(block_after(&stack, "def asl_values("));
     let missing: Vec<_> = asl_placeholders().difference(&supplied).cloned().collect();
-    assert!(missing.is_empty(), "scripts/lib/egress_stack.py asl_values() lacks {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "scripts/lib/egress_stack.py asl_values() lacks {missing:?}"
+    );
 }
 
 #[test]
@@ -92,8 +109,15 @@ fn terraform_sets_every_variable_each_role_reads() {
     let table = block_after(&lambda, "environment_by_role");
     for role in Role::ALL {
         let set = keys(block_after(table, &format!("\"{}\"", role.name())));
-        let missing: Vec<_> = role.variables().iter().filter(|v| !set.contains(**v)).collect();
-        assert!(missing.is_empty(), "terraform sets no {missing:?} for role `{role}`");
+        let missing: Vec<_> = role
+            .variables()
+            .iter()
+            .filter(|v| !set.contains(**v))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "terraform sets no {missing:?} for role `{role}`"
+        );
     }
     assert!(lambda.contains(&format!("\"{}\" = each.key", crate::config::ROLE)));
 }
@@ -103,8 +127,15 @@ fn local_stack_sets_every_variable_any_role_reads() {
     let stack = repo_file("scripts/lib/egress_stack.py");
     let set = keys(block_after(&stack, "def role_environment("));
     for role in Role::ALL {
-        let missing: Vec<_> = role.variables().iter().filter(|v| !set.contains(**v)).collect();
-        assert!(missing.is_empty(), "the local stack sets no {missing:?} for role `{role}`");
+        let missing: Vec<_> = role
+            .variables()
+            .iter()
+            .filter(|v| !set.contains(**v))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "the local stack sets no {missing:?} for role `{role}`"
+        );
     }
 }
 
@@ -113,15 +144,27 @@ fn local_stack_and_terraform_know_the_same_roles() {
     let stack = repo_file("scripts/lib/egress_stack.py");
     let lambda = repo_file("terraform/modules/lambda/main.tf");
     for role in Role::ALL {
-        assert!(stack.contains(&format!("\"{}\"", role.name())), "local stack lacks role `{role}`");
-        assert!(lambda.contains(&format!("\"{}\" = {{", role.name())), "terraform lacks role `{role}`");
+        assert!(
+            stack.contains(&format!("\"{}\"", role.name())),
+            "local stack lacks role `{role}`"
+        );
+        assert!(
+            lambda.contains(&format!("\"{}\" = {{", role.name())),
+            "terraform lacks role `{role}`"
+        );
     }
 }
 
 #[test]
 fn key_extraction_sees_hcl_and_python_keys() {
     let hcl = "x = templatefile(\"f\", {\n  a_b = 1\n  c   = var.c\n})";
-    assert_eq!(keys(block_after(hcl, "templatefile(")), BTreeSet::from(["a_b".into(), "c".into()]));
+    assert_eq!(
+        keys(block_after(hcl, "templatefile(")),
+        BTreeSet::from(["a_b".into(), "c".into()])
+    );
     let py = "def f():\n    return {\n        \"a_b\": 1,\n        \"C_D\": x,\n    }\n";
-    assert_eq!(keys(block_after(py, "def f(")), BTreeSet::from(["a_b".into(), "C_D".into()]));
+    assert_eq!(
+        keys(block_after(py, "def f(")),
+        BTreeSet::from(["a_b".into(), "C_D".into()])
+    );
 }

@@ -44,7 +44,11 @@ pub struct Mailer {
 impl Mailer {
     /// A mailer sending from `sender`.
     pub fn new(client: Client, sender: String, configuration_set: Option<String>) -> Self {
-        Mailer { client, sender, configuration_set }
+        Mailer {
+            client,
+            sender,
+            configuration_set,
+        }
     }
 
     /// Sends the e-mail; returns SES's message id.
@@ -84,5 +88,8 @@ impl Mailer {
 }
 
 fn build_error(err: aws_sdk_sesv2::error::BuildError) -> MailError {
-    MailError { source: Box::new(err), transient: false }
+    MailError {
+        source: Box::new(err),
+        transient: false,
+    }
 }

@@ -28,7 +28,9 @@ impl Clients {
         // The local emulator serves buckets on its own host name, so path-style addressing is
         // needed there; on AWS the SDK's default virtual-hosted style is used.
         let force_path_style = std::env::var("AWS_ENDPOINT_URL").is_ok();
-        let s3_config = aws_sdk_s3::config::Builder::from(&config).force_path_style(force_path_style).build();
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(force_path_style)
+            .build();
         Clients {
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             dynamodb: aws_sdk_dynamodb::Client::new(&config),

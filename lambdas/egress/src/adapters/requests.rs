@@ -9,37 +9,6 @@ use aws_sdk_dynamodb::Client;
 use crate::domain::request::Status;
 use crate::domain::review::{stage_prefix, Caller, Decision, ReviewState};
 
-/// Reviewer-facing string attributes, in the order of the GraphQL `Request` type.
-pub const REQUEST_FIELDS: [&str; 27] = [
-    "egress_request_id",
-    "egress_store_name",
-    "swb_egress_store_id",
-    "project_id",
-    "workspace_id",
-    "requested_by",
-    "requested_dt",
-    "updated_by",
-    "updated_dt",
-    "egress_status",
-    "s3_egress_store_bucket",
-    "s3_egress_store_bucket_path",
-    "s3_egress_store_object_list_location",
-    "s3_swb_object_metadata_version",
-    "ig_reviewer_1_name",
-    "ig_reviewer_1_email",
-    "ig_reviewer_1_dt",
-    "ig_reviewer_1_reason",
-    "ig_reviewer_1_decision",
-    "rit_reviewer_2_name",
-    "rit_reviewer_2_email",
-    "rit_reviewer_2_dt",
-    "rit_reviewer_2_reason",
-    "rit_reviewer_2_decision",
-    "current_reviewer_group",
-    "s3_staging_object_metadata_version",
-    "failure_reason",
-];
-
 /// A stored request item, attribute by attribute.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestRecord {
@@ -65,7 +34,10 @@ impl RequestRecord {
     pub fn list(&self, name: &str) -> Option<Vec<String>> {
         match self.attributes.get(name)? {
             AttributeValue::L(items) => Some(
-                items.iter().filter_map(|v| v.as_s().ok().cloned()).collect(),
+                items
+                    .iter()
+                    .filter_map(|v| v.as_s().ok().cloned())
+                    .collect(),
             ),
             AttributeValue::Ss(items) => Some(items.clone()),
             _ => None,
@@ -96,7 +68,9 @@ impl RequestRecord {
     pub fn review_state(&self) -> ReviewState {
         ReviewState {
             status: self.status(),
-            current_stage: self.number("current_stage").and_then(|s| u8::try_from(s).ok()),
+            current_stage: self
+                .number("current_stage")
+                .and_then(|s| u8::try_from(s).ok()),
             review_handle: self.text("review_handle"),
             requested_by: self.text("requested_by").unwrap_or_default(),
             first_reviewer_email: self.text("ig_reviewer_1_email"),
@@ -136,7 +110,13 @@ pub enum StoreError {
 impl StoreError {
     /// Whether retrying may help.
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Call { transient: true, .. })
+        matches!(
+            self,
+            StoreError::Call {
+                transient: true,
+                ..
+            }
+        )
     }
 }
 
@@ -154,7 +134,10 @@ fn s(value: impl Into<String>) -> AttributeValue {
 impl RequestStore {
     /// A store over `table`.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        RequestStore { client, table: table.into() }
+        RequestStore {
+            client,
+            table: table.into(),
+        }
     }
 
     fn key(id: &str) -> HashMap<String, AttributeValue> {
@@ -163,16 +146,29 @@ impl RequestStore {
 
     fn fail<E, R>(&self, operation: &'static str, id: &str, err: SdkError<E, R>) -> StoreError
     where
-        E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+            + std::error::Error
+            + Send
+            + Sync
+            + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
     {
         if let SdkError::ServiceError(service) = &err {
             if service.err().code() == Some("ConditionalCheckFailedException") {
-                return StoreError::ConditionFailed { table: self.table.clone(), operation, id: id.into() };
+                return StoreError::ConditionFailed {
+                    table: self.table.clone(),
+                    operation,
+                    id: id.into(),
+                };
             }
         }
         let transient = super::is_transient(&err);
-        StoreError::Call { table: self.table.clone(), operation, source: Box::new(err), transient }
+        StoreError::Call {
+            table: self.table.clone(),
+            operation,
+            source: Box::new(err),
+            transient,
+        }
     }
 
     /// Reads one request with a strongly consistent read.
@@ -202,7 +198,12 @@ impl RequestStore {
                 .send()
                 .await
                 .map_err(|e| self.fail("Scan", "*", e))?;
-            records.extend(out.items.unwrap_or_default().into_iter().map(RequestRecord::from_item));
+            records.extend(
+                out.items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(RequestRecord::from_item),
+            );
             match out.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
                 _ => break,
@@ -223,7 +224,9 @@ impl RequestStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(id)))
-            .update_expression("SET object_count = :count, total_bytes = :bytes, file_types = :types")
+            .update_expression(
+                "SET object_count = :count, total_bytes = :bytes, file_types = :types",
+            )
             .condition_expression("attribute_exists(egress_request_id)")
             .expression_attribute_values(":count", AttributeValue::N(object_count.to_string()))
             .expression_attribute_values(":bytes", AttributeValue::N(total_bytes.to_string()))
@@ -247,7 +250,9 @@ impl RequestStore {
         handle: &str,
         task_token: &str,
     ) -> Result<(), StoreError> {
-        let awaiting = Status::awaiting(stage).map(Status::as_str).unwrap_or("UNKNOWN");
+        let awaiting = Status::awaiting(stage)
+            .map(Status::as_str)
+            .unwrap_or("UNKNOWN");
         self.client
             .update_item()
             .table_name(&self.table)
@@ -278,7 +283,9 @@ impl RequestStore {
         now: &str,
     ) -> Result<(), StoreError> {
         let p = decision.field_prefix();
-        let awaiting = Status::awaiting(decision.stage).map(Status::as_str).unwrap_or("UNKNOWN");
+        let awaiting = Status::awaiting(decision.stage)
+            .map(Status::as_str)
+            .unwrap_or("UNKNOWN");
         self.client
             .update_item()
             .table_name(&self.table)
@@ -319,7 +326,9 @@ impl RequestStore {
         group: &str,
     ) -> Result<(), StoreError> {
         let p = decision.field_prefix();
-        let awaiting = Status::awaiting(decision.stage).map(Status::as_str).unwrap_or("UNKNOWN");
+        let awaiting = Status::awaiting(decision.stage)
+            .map(Status::as_str)
+            .unwrap_or("UNKNOWN");
         self.client
             .update_item()
             .table_name(&self.table)
@@ -456,7 +465,12 @@ impl RequestRecord {
 
 impl RequestStore {
     /// Records that the requester was told the outcome.
-    pub async fn record_notification(&self, id: &str, message_id: &str, now: &str) -> Result<(), StoreError> {
+    pub async fn record_notification(
+        &self,
+        id: &str,
+        message_id: &str,
+        now: &str,
+    ) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)
@@ -478,5 +492,6 @@ pub fn now_rfc3339() -> String {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
-    now.format(&format).unwrap_or_else(|_| now.unix_timestamp().to_string())
+    now.format(&format)
+        .unwrap_or_else(|_| now.unix_timestamp().to_string())
 }

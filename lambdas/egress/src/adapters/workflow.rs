@@ -6,9 +6,6 @@ use aws_sdk_sfn::Client;
 /// A failed Step Functions call.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
-    /// An execution of that name exists with a different input, or has finished.
-    #[error("an execution named `{0}` already exists")]
-    AlreadyExists(String),
     /// The task token no longer belongs to a waiting task.
     #[error("the review task is no longer waiting (`{code}`)")]
     StaleToken {
@@ -31,7 +28,13 @@ pub enum WorkflowError {
 impl WorkflowError {
     /// Whether retrying may help.
     pub fn is_transient(&self) -> bool {
-        matches!(self, WorkflowError::Call { transient: true, .. })
+        matches!(
+            self,
+            WorkflowError::Call {
+                transient: true,
+                ..
+            }
+        )
     }
 
     /// Whether the token's task has timed out, ended or never existed.
@@ -46,7 +49,11 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     let transient = super::is_transient(&err);
-    WorkflowError::Call { operation, source: Box::new(err), transient }
+    WorkflowError::Call {
+        operation,
+        source: Box::new(err),
+        transient,
+    }
 }
 
 /// The outcome of starting an execution.
@@ -118,7 +125,9 @@ impl WorkflowClient {
                     Some("TaskTimedOut" | "InvalidToken" | "TaskDoesNotExist")
                 ) =>
             {
-                Err(WorkflowError::StaleToken { code: service.err().code().unwrap_or_default().into() })
+                Err(WorkflowError::StaleToken {
+                    code: service.err().code().unwrap_or_default().into(),
+                })
             }
             Err(err) => Err(call_error("SendTaskSuccess", err)),
         }

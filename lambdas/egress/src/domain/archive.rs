@@ -70,7 +70,10 @@ mod tests {
 
     #[test]
     fn archive_key_follows_the_datalake_layout() {
-        assert_eq!(archive_key("ws-1", "r-1"), "approved_egress/ws-1/r-1/egress_data.zip");
+        assert_eq!(
+            archive_key("ws-1", "r-1"),
+            "approved_egress/ws-1/r-1/egress_data.zip"
+        );
     }
 
     #[test]

@@ -141,11 +141,18 @@ impl ObjectList {
             if object.key.ends_with('/') {
                 continue;
             }
-            let relative = object.key.strip_prefix(store_prefix).ok_or_else(|| {
-                PlanError::OutsideStore { key: object.key.clone(), prefix: store_prefix.into() }
+            let relative =
+                object
+                    .key
+                    .strip_prefix(store_prefix)
+                    .ok_or_else(|| PlanError::OutsideStore {
+                        key: object.key.clone(),
+                        prefix: store_prefix.into(),
+                    })?;
+            check_relative_path(relative).map_err(|reason| PlanError::UnsafePath {
+                key: object.key.clone(),
+                reason,
             })?;
-            check_relative_path(relative)
-                .map_err(|reason| PlanError::UnsafePath { key: object.key.clone(), reason })?;
             let version_id = object
                 .version_id
                 .clone()
@@ -164,7 +171,11 @@ impl ObjectList {
                 staging_key: format!("{target}{relative}"),
             });
         }
-        Ok(StagePlan { entries, file_types: file_types.into_iter().collect(), total_bytes })
+        Ok(StagePlan {
+            entries,
+            file_types: file_types.into_iter().collect(),
+            total_bytes,
+        })
     }
 }
 
@@ -188,33 +199,57 @@ mod tests {
     #[test]
     fn parses_swb_object_list_and_skips_folder_markers() {
         let doc = include_bytes!("../../tests/fixtures/object_list.json");
-        let plan = ObjectList::parse(doc).unwrap().plan("ws-7f3a9c/", "ws-7f3a9c", "req-1").unwrap();
-        let paths: Vec<_> = plan.entries.iter().map(|e| e.relative_path.as_str()).collect();
+        let plan = ObjectList::parse(doc)
+            .unwrap()
+            .plan("ws-7f3a9c/", "ws-7f3a9c", "req-1")
+            .unwrap();
+        let paths: Vec<_> = plan
+            .entries
+            .iter()
+            .map(|e| e.relative_path.as_str())
+            .collect();
         assert_eq!(
             paths,
-            ["results/data.csv", "raw/data.csv", "report final+v2 é.txt", "日本/notes"]
+            [
+                "results/data.csv",
+                "raw/data.csv",
+                "report final+v2 é.txt",
+                "日本/notes"
+            ]
         );
-        assert_eq!(plan.entries[0].staging_key, "ws-7f3a9c/req-1/results/data.csv");
-        assert_eq!(plan.entries[0].version_id, "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo");
+        assert_eq!(
+            plan.entries[0].staging_key,
+            "ws-7f3a9c/req-1/results/data.csv"
+        );
+        assert_eq!(
+            plan.entries[0].version_id,
+            "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo"
+        );
         assert_eq!(plan.file_types, ["(none)", "csv", "txt"]);
         assert_eq!(plan.total_bytes, 120 + 80 + 5 + 7);
     }
 
     #[test]
     fn refuses_objects_outside_the_store() {
-        let err = list(&[("other/x.csv", 1, Some("v"))]).plan("ws/", "ws", "r").unwrap_err();
+        let err = list(&[("other/x.csv", 1, Some("v"))])
+            .plan("ws/", "ws", "r")
+            .unwrap_err();
         assert!(matches!(err, PlanError::OutsideStore { .. }));
     }
 
     #[test]
     fn refuses_dot_dot_segments() {
-        let err = list(&[("ws/a/../../b.csv", 1, Some("v"))]).plan("ws/", "ws", "r").unwrap_err();
+        let err = list(&[("ws/a/../../b.csv", 1, Some("v"))])
+            .plan("ws/", "ws", "r")
+            .unwrap_err();
         assert!(matches!(err, PlanError::UnsafePath { .. }));
     }
 
     #[test]
     fn refuses_objects_without_version() {
-        let err = list(&[("ws/a.csv", 1, None)]).plan("ws/", "ws", "r").unwrap_err();
+        let err = list(&[("ws/a.csv", 1, None)])
+            .plan("ws/", "ws", "r")
+            .unwrap_err();
         assert_eq!(err, PlanError::MissingVersion("ws/a.csv".into()));
     }
 
@@ -228,7 +263,9 @@ mod tests {
 
     #[test]
     fn empty_list_plans_nothing() {
-        let plan = list(&[("ws/", 0, Some("v"))]).plan("ws/", "ws", "r").unwrap();
+        let plan = list(&[("ws/", 0, Some("v"))])
+            .plan("ws/", "ws", "r")
+            .unwrap();
         assert!(plan.entries.is_empty());
         assert_eq!(plan.total_bytes, 0);
     }

@@ -123,9 +123,15 @@ pub struct WorkflowInput {
 /// Ids become S3 key segments and execution names: keep them to a safe alphabet.
 fn check_id(field: &'static str, value: &str) -> Result<(), MessageError> {
     if value.is_empty() || value.len() > 80 {
-        return Err(MessageError::Field { field, reason: "must be 1 to 80 characters" });
+        return Err(MessageError::Field {
+            field,
+            reason: "must be 1 to 80 characters",
+        });
     }
-    if !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return Err(MessageError::Field {
             field,
             reason: "may hold only letters, digits, `-` and `_`",
@@ -136,7 +142,10 @@ fn check_id(field: &'static str, value: &str) -> Result<(), MessageError> {
 
 fn check_present(field: &'static str, value: &str) -> Result<(), MessageError> {
     if value.trim().is_empty() {
-        return Err(MessageError::Field { field, reason: "must not be empty" });
+        return Err(MessageError::Field {
+            field,
+            reason: "must not be empty",
+        });
     }
     Ok(())
 }
@@ -284,7 +293,10 @@ mod tests {
     #[test]
     fn ver_as_string_is_refused() {
         let text = FIXTURE.replace("\"ver\": 3", "\"ver\": \"3\"");
-        assert!(matches!(SwbMessage::parse(&text), Err(MessageError::Malformed(_))));
+        assert!(matches!(
+            SwbMessage::parse(&text),
+            Err(MessageError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -304,7 +316,10 @@ mod tests {
         let text = FIXTURE.replace("arn:aws:s3:::swb-notifications", "s3://swb-notifications");
         assert!(matches!(
             SwbMessage::parse(&text),
-            Err(MessageError::Field { field: "egress_store_object_list_location", .. })
+            Err(MessageError::Field {
+                field: "egress_store_object_list_location",
+                ..
+            })
         ));
     }
 
@@ -312,7 +327,10 @@ mod tests {
     fn parses_s3_arns() {
         assert_eq!(
             S3Location::from_arn("arn:aws:s3:::b/dir/k v.json"),
-            Some(S3Location { bucket: "b".into(), key: "dir/k v.json".into() })
+            Some(S3Location {
+                bucket: "b".into(),
+                key: "dir/k v.json".into()
+            })
         );
         assert_eq!(S3Location::from_arn("arn:aws:s3:::b/"), None);
         assert_eq!(S3Location::from_arn("arn:aws:sqs:::b/k"), None);
@@ -320,7 +338,14 @@ mod tests {
 
     #[test]
     fn statuses_round_trip() {
-        for s in ["PROCESSING", "IGAPPROVED", "RITAPPROVED", "REJECTED", "FAILED", "EXPIRED"] {
+        for s in [
+            "PROCESSING",
+            "IGAPPROVED",
+            "RITAPPROVED",
+            "REJECTED",
+            "FAILED",
+            "EXPIRED",
+        ] {
             assert_eq!(s.parse::<Status>().unwrap().as_str(), s);
         }
     }

@@ -134,7 +134,9 @@ pub enum ReviewError {
         status: String,
     },
     /// The handle is not the one of the waiting stage.
-    #[error("the review handle of egress request `{0}` is stale or wrong; reload the request list")]
+    #[error(
+        "the review handle of egress request `{0}` is stale or wrong; reload the request list"
+    )]
     StaleHandle(String),
     /// The caller is not in the group of the waiting stage.
     #[error("egress request `{id}` waits for a decision of group `{group}`, and you are not a member of it")]
@@ -151,10 +153,14 @@ pub enum ReviewError {
     #[error("you requested egress request `{0}` and cannot review it")]
     OwnRequest(String),
     /// One person does not decide both stages.
-    #[error("you decided the first review of egress request `{0}`; the second needs another reviewer")]
+    #[error(
+        "you decided the first review of egress request `{0}`; the second needs another reviewer"
+    )]
     SameReviewer(String),
     /// Another decision got there first.
-    #[error("egress request `{0}` was decided by someone else a moment ago; reload the request list")]
+    #[error(
+        "egress request `{0}` was decided by someone else a moment ago; reload the request list"
+    )]
     AlreadyDecided(String),
     /// Only the first group downloads.
     #[error("only members of group `{0}` may download approved data")]
@@ -192,21 +198,45 @@ pub fn decide(
     if !caller.is_in(&groups.first) && !caller.is_in(&groups.second) {
         return Err(ReviewError::NotAReviewer);
     }
-    let status_text = || state.status.map(Status::as_str).unwrap_or("UNKNOWN").to_owned();
+    let status_text = || {
+        state
+            .status
+            .map(Status::as_str)
+            .unwrap_or("UNKNOWN")
+            .to_owned()
+    };
     let stage = match (state.current_stage, state.status) {
         (Some(stage), Some(status)) if Status::awaiting(stage) == Some(status) => stage,
-        _ => return Err(ReviewError::NotWaiting { id: id.into(), status: status_text() }),
+        _ => {
+            return Err(ReviewError::NotWaiting {
+                id: id.into(),
+                status: status_text(),
+            })
+        }
     };
     let group = groups.of_stage(stage).unwrap_or_default();
     if !caller.is_in(group) {
-        return Err(ReviewError::WrongGroup { id: id.into(), group: group.into() });
+        return Err(ReviewError::WrongGroup {
+            id: id.into(),
+            group: group.into(),
+        });
     }
     if state.review_handle.as_deref() != Some(handle) {
         return Err(ReviewError::StaleHandle(id.into()));
     }
     let (mine, mine_reason, other, other_name) = match stage {
-        1 => (&input.first_decision, &input.first_reason, &input.second_decision, "rit_reviewer_2_decision"),
-        _ => (&input.second_decision, &input.second_reason, &input.first_decision, "ig_reviewer_1_decision"),
+        1 => (
+            &input.first_decision,
+            &input.first_reason,
+            &input.second_decision,
+            "rit_reviewer_2_decision",
+        ),
+        _ => (
+            &input.second_decision,
+            &input.second_reason,
+            &input.first_decision,
+            "ig_reviewer_1_decision",
+        ),
     };
     let field = format!("{}_decision", stage_prefix(stage));
     if other.as_deref().is_some_and(|v| !v.trim().is_empty()) {
@@ -230,13 +260,24 @@ pub fn decide(
     if stage == 2 && caller.is(state.first_reviewer_email.as_deref()) {
         return Err(ReviewError::SameReviewer(id.into()));
     }
-    let reason: String = mine_reason.as_deref().unwrap_or("").trim().chars().take(MAX_REASON_CHARS).collect();
+    let reason: String = mine_reason
+        .as_deref()
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(MAX_REASON_CHARS)
+        .collect();
     let new_status = match (stage, verdict) {
         (_, Verdict::Rejected) => Status::Rejected,
         (1, Verdict::Approved) => Status::Igapproved,
         (_, Verdict::Approved) => Status::Ritapproved,
     };
-    Ok(Decision { stage, verdict, reason, new_status })
+    Ok(Decision {
+        stage,
+        verdict,
+        reason,
+        new_status,
+    })
 }
 
 /// Checks that a caller may download the approved data of a request; the count itself is
@@ -252,8 +293,15 @@ pub fn may_download(
     }
     if state.status != Some(Status::Ritapproved) || !state.archive_published {
         let status = state.status.map(Status::as_str).unwrap_or("UNKNOWN");
-        let status = if state.status == Some(Status::Ritapproved) { "RITAPPROVED, not yet published" } else { status };
-        return Err(ReviewError::NotDownloadable { id: id.into(), status: status.into() });
+        let status = if state.status == Some(Status::Ritapproved) {
+            "RITAPPROVED, not yet published"
+        } else {
+            status
+        };
+        return Err(ReviewError::NotDownloadable {
+            id: id.into(),
+            status: status.into(),
+        });
     }
     Ok(())
 }
@@ -263,7 +311,10 @@ mod tests {
     use super::*;
 
     fn groups() -> ReviewerGroups {
-        ReviewerGroups { first: "IG".into(), second: "RIT".into() }
+        ReviewerGroups {
+            first: "IG".into(),
+            second: "RIT".into(),
+        }
     }
 
     fn caller(email: &str, groups: &[&str]) -> Caller {
@@ -287,46 +338,109 @@ mod tests {
     }
 
     fn first(decision: &str) -> StageInput {
-        StageInput { first_decision: Some(decision.into()), first_reason: Some(" ok ".into()), ..Default::default() }
+        StageInput {
+            first_decision: Some(decision.into()),
+            first_reason: Some(" ok ".into()),
+            ..Default::default()
+        }
     }
 
     fn second(decision: &str) -> StageInput {
-        StageInput { second_decision: Some(decision.into()), ..Default::default() }
+        StageInput {
+            second_decision: Some(decision.into()),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn first_group_approves_first_stage() {
-        let d = decide("r", &waiting(1), "h", &first("APPROVED"), &caller("ig@example.org", &["IG"]), &groups()).unwrap();
-        assert_eq!(d, Decision { stage: 1, verdict: Verdict::Approved, reason: "ok".into(), new_status: Status::Igapproved });
+        let d = decide(
+            "r",
+            &waiting(1),
+            "h",
+            &first("APPROVED"),
+            &caller("ig@example.org", &["IG"]),
+            &groups(),
+        )
+        .unwrap();
+        assert_eq!(
+            d,
+            Decision {
+                stage: 1,
+                verdict: Verdict::Approved,
+                reason: "ok".into(),
+                new_status: Status::Igapproved
+            }
+        );
     }
 
     #[test]
     fn second_stage_approval_is_final() {
-        let d = decide("r", &waiting(2), "h", &second("approved"), &caller("rit@example.org", &["RIT"]), &groups()).unwrap();
+        let d = decide(
+            "r",
+            &waiting(2),
+            "h",
+            &second("approved"),
+            &caller("rit@example.org", &["RIT"]),
+            &groups(),
+        )
+        .unwrap();
         assert_eq!(d.new_status, Status::Ritapproved);
     }
 
     #[test]
     fn rejection_at_either_stage_rejects() {
-        let d = decide("r", &waiting(2), "h", &second("REJECTED"), &caller("rit@example.org", &["RIT"]), &groups()).unwrap();
+        let d = decide(
+            "r",
+            &waiting(2),
+            "h",
+            &second("REJECTED"),
+            &caller("rit@example.org", &["RIT"]),
+            &groups(),
+        )
+        .unwrap();
         assert_eq!(d.new_status, Status::Rejected);
     }
 
     #[test]
     fn rejects_decision_from_wrong_group() {
-        let err = decide("r", &waiting(1), "h", &first("APPROVED"), &caller("rit@example.org", &["RIT"]), &groups()).unwrap_err();
+        let err = decide(
+            "r",
+            &waiting(1),
+            "h",
+            &first("APPROVED"),
+            &caller("rit@example.org", &["RIT"]),
+            &groups(),
+        )
+        .unwrap_err();
         assert!(matches!(err, ReviewError::WrongGroup { .. }));
     }
 
     #[test]
     fn rejects_caller_outside_reviewer_groups() {
-        let err = decide("r", &waiting(1), "h", &first("APPROVED"), &caller("x@example.org", &["Other"]), &groups()).unwrap_err();
+        let err = decide(
+            "r",
+            &waiting(1),
+            "h",
+            &first("APPROVED"),
+            &caller("x@example.org", &["Other"]),
+            &groups(),
+        )
+        .unwrap_err();
         assert_eq!(err, ReviewError::NotAReviewer);
     }
 
     #[test]
     fn rejects_stale_handle() {
-        let err = decide("r", &waiting(1), "old", &first("APPROVED"), &caller("ig@example.org", &["IG"]), &groups()).unwrap_err();
+        let err = decide(
+            "r",
+            &waiting(1),
+            "old",
+            &first("APPROVED"),
+            &caller("ig@example.org", &["IG"]),
+            &groups(),
+        )
+        .unwrap_err();
         assert_eq!(err, ReviewError::StaleHandle("r".into()));
     }
 
@@ -334,31 +448,71 @@ mod tests {
     fn rejects_decision_when_nothing_waits() {
         let mut state = waiting(1);
         state.status = Some(Status::Rejected);
-        let err = decide("r", &state, "h", &first("APPROVED"), &caller("ig@example.org", &["IG"]), &groups()).unwrap_err();
+        let err = decide(
+            "r",
+            &state,
+            "h",
+            &first("APPROVED"),
+            &caller("ig@example.org", &["IG"]),
+            &groups(),
+        )
+        .unwrap_err();
         assert!(matches!(err, ReviewError::NotWaiting { .. }));
     }
 
     #[test]
     fn rejects_other_stage_fields() {
-        let err = decide("r", &waiting(1), "h", &second("APPROVED"), &caller("ig@example.org", &["IG", "RIT"]), &groups()).unwrap_err();
+        let err = decide(
+            "r",
+            &waiting(1),
+            "h",
+            &second("APPROVED"),
+            &caller("ig@example.org", &["IG", "RIT"]),
+            &groups(),
+        )
+        .unwrap_err();
         assert!(matches!(err, ReviewError::InvalidDecision(_)), "{err}");
     }
 
     #[test]
     fn rejects_unknown_verdict() {
-        let err = decide("r", &waiting(1), "h", &first("MAYBE"), &caller("ig@example.org", &["IG"]), &groups()).unwrap_err();
+        let err = decide(
+            "r",
+            &waiting(1),
+            "h",
+            &first("MAYBE"),
+            &caller("ig@example.org", &["IG"]),
+            &groups(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("APPROVED"), "{err}");
     }
 
     #[test]
     fn requester_cannot_review_own_request() {
-        let err = decide("r", &waiting(1), "h", &first("APPROVED"), &caller("Researcher@Example.org", &["IG"]), &groups()).unwrap_err();
+        let err = decide(
+            "r",
+            &waiting(1),
+            "h",
+            &first("APPROVED"),
+            &caller("Researcher@Example.org", &["IG"]),
+            &groups(),
+        )
+        .unwrap_err();
         assert_eq!(err, ReviewError::OwnRequest("r".into()));
     }
 
     #[test]
     fn one_person_cannot_decide_both_stages() {
-        let err = decide("r", &waiting(2), "h", &second("APPROVED"), &caller("ig@example.org", &["IG", "RIT"]), &groups()).unwrap_err();
+        let err = decide(
+            "r",
+            &waiting(2),
+            "h",
+            &second("APPROVED"),
+            &caller("ig@example.org", &["IG", "RIT"]),
+            &groups(),
+        )
+        .unwrap_err();
         assert_eq!(err, ReviewError::SameReviewer("r".into()));
     }
 
@@ -366,7 +520,15 @@ mod tests {
     fn reason_is_bounded() {
         let mut input = first("REJECTED");
         input.first_reason = Some("x".repeat(MAX_REASON_CHARS + 10));
-        let d = decide("r", &waiting(1), "h", &input, &caller("ig@example.org", &["IG"]), &groups()).unwrap();
+        let d = decide(
+            "r",
+            &waiting(1),
+            "h",
+            &input,
+            &caller("ig@example.org", &["IG"]),
+            &groups(),
+        )
+        .unwrap();
         assert_eq!(d.reason.chars().count(), MAX_REASON_CHARS);
     }
 
@@ -376,11 +538,17 @@ mod tests {
         state.status = Some(Status::Ritapproved);
         state.current_stage = None;
         let ig = caller("ig@example.org", &["IG"]);
-        assert!(matches!(may_download("r", &state, &ig, &groups()), Err(ReviewError::NotDownloadable { .. })));
+        assert!(matches!(
+            may_download("r", &state, &ig, &groups()),
+            Err(ReviewError::NotDownloadable { .. })
+        ));
         state.archive_published = true;
         assert_eq!(may_download("r", &state, &ig, &groups()), Ok(()));
         let rit = caller("rit@example.org", &["RIT"]);
-        assert_eq!(may_download("r", &state, &rit, &groups()), Err(ReviewError::NotADownloader("IG".into())));
+        assert_eq!(
+            may_download("r", &state, &rit, &groups()),
+            Err(ReviewError::NotADownloader("IG".into()))
+        );
         state.status = Some(Status::Igapproved);
         assert!(may_download("r", &state, &ig, &groups()).is_err());
     }

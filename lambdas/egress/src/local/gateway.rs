@@ -68,15 +68,24 @@ pub async fn run(_args: &[String]) -> Result<(), String> {
 
 async fn serve() -> Result<(), GatewayError> {
     let env = Env::process();
-    let listen = env.optional(settings::LISTEN).unwrap_or_else(|| "127.0.0.1:4566".into());
-    let moto_url = env.required(settings::MOTO_URL)?.trim_end_matches('/').to_owned();
-    let function_prefix = env.optional(settings::FUNCTION_PREFIX).unwrap_or_else(|| "egress-".into());
+    let listen = env
+        .optional(settings::LISTEN)
+        .unwrap_or_else(|| "127.0.0.1:4566".into());
+    let moto_url = env
+        .required(settings::MOTO_URL)?
+        .trim_end_matches('/')
+        .to_owned();
+    let function_prefix = env
+        .optional(settings::FUNCTION_PREFIX)
+        .unwrap_or_else(|| "egress-".into());
     let clients = Clients::load().await;
     let mut handlers = HashMap::new();
     for role in Role::ALL {
         handlers.insert(role, Handler::build(role, &clients, &env)?);
     }
-    let region = env.optional("AWS_REGION").unwrap_or_else(|| "us-east-1".into());
+    let region = env
+        .optional("AWS_REGION")
+        .unwrap_or_else(|| "us-east-1".into());
     let verifier = JwksVerifier::for_user_pool(
         &moto_url,
         &region,
@@ -84,9 +93,21 @@ async fn serve() -> Result<(), GatewayError> {
         &env.required(settings::USER_POOL_CLIENT_ID)?,
     );
     let service = Arc::new(ApiService::new(&clients, ApiSettings::from_env(&env)?));
-    let graphql = Some(GraphQl { schema: schema::schema(), service, verifier });
-    let http = reqwest::Client::builder().build().map_err(GatewayError::Http)?;
-    let state = Arc::new(Gateway { graphql, handlers, function_prefix, moto_url, http });
+    let graphql = Some(GraphQl {
+        schema: schema::schema(),
+        service,
+        verifier,
+    });
+    let http = reqwest::Client::builder()
+        .build()
+        .map_err(GatewayError::Http)?;
+    let state = Arc::new(Gateway {
+        graphql,
+        handlers,
+        function_prefix,
+        moto_url,
+        http,
+    });
     let app = Router::new()
         .route("/graphql", post(serve_graphql))
         .route("/2015-03-31/functions/{function}/invocations", post(invoke))
@@ -97,14 +118,20 @@ async fn serve() -> Result<(), GatewayError> {
         .with_state(state);
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
-        .map_err(|source| GatewayError::Bind { addr: listen.clone(), source })?;
+        .map_err(|source| GatewayError::Bind {
+            addr: listen.clone(),
+            source,
+        })?;
     tracing::info!(listen = %listen, "local gateway listening");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(GatewayError::Serve)
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(GatewayError::Serve)
 }
 
 impl Gateway {
@@ -123,7 +150,11 @@ fn request_id() -> String {
 }
 
 fn lambda_error(status: StatusCode, kind: &str, message: String, id: &str) -> Response {
-    let mut response = (status, axum::Json(json!({ "Type": "User", "message": message }))).into_response();
+    let mut response = (
+        status,
+        axum::Json(json!({ "Type": "User", "message": message })),
+    )
+        .into_response();
     let headers = response.headers_mut();
     headers.insert("x-amzn-RequestId", header(id));
     headers.insert("x-amzn-ErrorType", header(kind));
@@ -142,7 +173,10 @@ async fn invoke(
     body: Bytes,
 ) -> Response {
     let id = request_id();
-    let Some(handler) = gateway.role_of(&function).and_then(|role| gateway.handlers.get(&role)) else {
+    let Some(handler) = gateway
+        .role_of(&function)
+        .and_then(|role| gateway.handlers.get(&role))
+    else {
         return lambda_error(
             StatusCode::NOT_FOUND,
             "ResourceNotFoundException",
@@ -178,7 +212,9 @@ async fn invoke(
             }
         });
         let mut response = StatusCode::ACCEPTED.into_response();
-        response.headers_mut().insert("x-amzn-RequestId", header(&id));
+        response
+            .headers_mut()
+            .insert("x-amzn-RequestId", header(&id));
         return response;
     }
     let result = handler.invoke(event, &id).await;
@@ -193,13 +229,19 @@ async fn invoke(
                 })),
             )
                 .into_response();
-            response.headers_mut().insert("X-Amz-Function-Error", HeaderValue::from_static("Unhandled"));
+            response.headers_mut().insert(
+                "X-Amz-Function-Error",
+                HeaderValue::from_static("Unhandled"),
+            );
             response
         }
     };
     let headers = response.headers_mut();
     headers.insert("x-amzn-RequestId", header(&id));
-    headers.insert("X-Amz-Executed-Version", HeaderValue::from_static("$LATEST"));
+    headers.insert(
+        "X-Amz-Executed-Version",
+        HeaderValue::from_static("$LATEST"),
+    );
     response
 }
 
@@ -211,12 +253,17 @@ async fn sns_delivery(
     body: Bytes,
 ) -> Response {
     let id = request_id();
-    let Some(handler) = gateway.role_of(&function).and_then(|role| gateway.handlers.get(&role)) else {
+    let Some(handler) = gateway
+        .role_of(&function)
+        .and_then(|role| gateway.handlers.get(&role))
+    else {
         return (StatusCode::NOT_FOUND, format!("no function `{function}`")).into_response();
     };
     let delivery: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => return (StatusCode::BAD_REQUEST, format!("not an SNS delivery: {e}")).into_response(),
+        Err(e) => {
+            return (StatusCode::BAD_REQUEST, format!("not an SNS delivery: {e}")).into_response()
+        }
     };
     let field = |name: &str| delivery.get(name).cloned().unwrap_or(Value::Null);
     match delivery.get("Type").and_then(Value::as_str) {
@@ -272,9 +319,17 @@ fn graphql_error(status: StatusCode, error_type: &str, message: String) -> Respo
 
 /// The GraphQL API: the caller is whoever the Cognito ID token in `Authorization` names, as
 /// with AppSync's user-pool authorization; a missing or invalid token is refused outright.
-async fn serve_graphql(State(gateway): State<Arc<Gateway>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn serve_graphql(
+    State(gateway): State<Arc<Gateway>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(api) = &gateway.graphql else {
-        return graphql_error(StatusCode::NOT_FOUND, "NotFound", "no GraphQL API here".into());
+        return graphql_error(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "no GraphQL API here".into(),
+        );
     };
     let token = headers
         .get("authorization")
@@ -359,7 +414,8 @@ async fn forward(
             }
             let body = Body::from_stream(upstream.bytes_stream());
             let mut response = Response::new(body);
-            *response.status_mut() = StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            *response.status_mut() =
+                StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
             *response.headers_mut() = out_headers;
             response
         }

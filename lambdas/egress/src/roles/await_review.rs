@@ -82,7 +82,9 @@ impl Handler {
         clients: &Clients,
         env: &Env<F>,
     ) -> Result<Self, ConfigError> {
-        Ok(Handler { store: RequestStore::new(clients.dynamodb.clone(), env.required(REQUESTS_TABLE)?) })
+        Ok(Handler {
+            store: RequestStore::new(clients.dynamodb.clone(), env.required(REQUESTS_TABLE)?),
+        })
     }
 
     /// Handles one event.
@@ -99,10 +101,23 @@ impl Handler {
         }
         let id = event.egress_request_id;
         let handle = new_review_handle();
-        match self.store.start_review(&id, event.stage, &event.reviewer_group, &handle, &event.task_token).await {
+        match self
+            .store
+            .start_review(
+                &id,
+                event.stage,
+                &event.reviewer_group,
+                &handle,
+                &event.task_token,
+            )
+            .await
+        {
             Ok(()) => {
                 tracing::info!(egress_request_id = %id, stage = event.stage, "review waiting");
-                Ok(Parked { egress_request_id: id, stage: event.stage })
+                Ok(Parked {
+                    egress_request_id: id,
+                    stage: event.stage,
+                })
             }
             Err(StoreError::ConditionFailed { .. }) => Err(AwaitError::NotReady(id)),
             Err(source) => Err(AwaitError::Store { id, source }),
@@ -120,6 +135,8 @@ mod tests {
         let b = new_review_handle();
         assert_ne!(a, b);
         assert_eq!(a.len(), 32);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
     }
 }

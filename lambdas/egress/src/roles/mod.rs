@@ -45,10 +45,14 @@ impl Handler {
         env: &Env<F>,
     ) -> Result<Self, ConfigError> {
         Ok(match role {
-            Role::StartWorkflow => Handler::StartWorkflow(start_workflow::Handler::new(clients, env)?),
+            Role::StartWorkflow => {
+                Handler::StartWorkflow(start_workflow::Handler::new(clients, env)?)
+            }
             Role::StageObjects => Handler::StageObjects(stage_objects::Handler::new(clients, env)?),
             Role::AwaitReview => Handler::AwaitReview(await_review::Handler::new(clients, env)?),
-            Role::DiscardStaged => Handler::DiscardStaged(discard_staged::Handler::new(clients, env)?),
+            Role::DiscardStaged => {
+                Handler::DiscardStaged(discard_staged::Handler::new(clients, env)?)
+            }
             Role::PublishApproved => {
                 Handler::PublishApproved(publish_approved::Handler::new(clients, env)?)
             }
@@ -123,9 +127,12 @@ pub async fn serve(role: Role) -> Result<(), lambda_runtime::Error> {
     let clients = Clients::load().await;
     let handler = Handler::build(role, &clients, &Env::process())?;
     tracing::info!(role = %role, "serving");
+    tracing::debug!(role = %role, variables = ?role.variables(), "settings read from the environment");
     let handler = &handler;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handler.invoke(event.payload, &event.context.request_id).await
+        handler
+            .invoke(event.payload, &event.context.request_id)
+            .await
     }))
     .await
 }

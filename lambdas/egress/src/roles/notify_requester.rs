@@ -92,16 +92,33 @@ pub fn compose(record: &RequestRecord, approved: bool, app_url: &str) -> Email {
         submitted = text("requested_dt"),
     );
     for decision in record.decisions() {
-        let stage = if decision.stage == 1 { "Information governance" } else { "Research IT" };
-        body.push_str(&format!("{stage} review: {} on {}", decision.decision, decision.at));
+        let stage = if decision.stage == 1 {
+            "Information governance"
+        } else {
+            "Research IT"
+        };
+        body.push_str(&format!(
+            "{stage} review: {} on {}",
+            decision.decision, decision.at
+        ));
         if !decision.reason.is_empty() {
             body.push_str(&format!(", reason: {}", decision.reason));
         }
         body.push('\n');
     }
     body.push_str(&format!("\n{next}\nEgress app: {app_url}\n"));
-    let cc = record.decisions().into_iter().find(|d| d.stage == 1).map(|d| d.email).filter(|e| !e.is_empty());
-    Email { to: vec![text("requested_by")], cc: cc.into_iter().collect(), subject, body }
+    let cc = record
+        .decisions()
+        .into_iter()
+        .find(|d| d.stage == 1)
+        .map(|d| d.email)
+        .filter(|e| !e.is_empty());
+    Email {
+        to: vec![text("requested_by")],
+        cc: cc.into_iter().collect(),
+        subject,
+        body,
+    }
 }
 
 /// The handler.
@@ -120,7 +137,11 @@ impl Handler {
         let settings = MailSettings::from_env(env)?;
         Ok(Handler {
             store: RequestStore::new(clients.dynamodb.clone(), settings.requests_table),
-            mailer: Mailer::new(clients.sesv2.clone(), settings.sender_email, settings.configuration_set),
+            mailer: Mailer::new(
+                clients.sesv2.clone(),
+                settings.sender_email,
+                settings.configuration_set,
+            ),
             app_url: settings.egress_app_url,
         })
     }
@@ -140,11 +161,29 @@ impl Handler {
             other => return Err(NotifyError::UnknownOutcome(other.into())),
         };
         let id = event.egress_request_id;
-        let store_error = |source| NotifyError::Store { id: id.clone(), source };
-        let record = self.store.get(&id).await.map_err(store_error)?.ok_or_else(|| NotifyError::UnknownRequest(id.clone()))?;
+        let store_error = |source| NotifyError::Store {
+            id: id.clone(),
+            source,
+        };
+        let record = self
+            .store
+            .get(&id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| NotifyError::UnknownRequest(id.clone()))?;
         let email = compose(&record, approved, &self.app_url);
-        let message_id = self.mailer.send(&email).await.map_err(|source| NotifyError::Mail { id: id.clone(), source })?;
-        self.store.record_notification(&id, &message_id, &now_rfc3339()).await.map_err(store_error)?;
+        let message_id = self
+            .mailer
+            .send(&email)
+            .await
+            .map_err(|source| NotifyError::Mail {
+                id: id.clone(),
+                source,
+            })?;
+        self.store
+            .record_notification(&id, &message_id, &now_rfc3339())
+            .await
+            .map_err(store_error)?;
         tracing::info!(egress_request_id = %id, approved, "requester notified");
         Ok(Notified { message_id })
     }
@@ -180,15 +219,31 @@ mod tests {
         assert_eq!(email.to, ["researcher@example.org"]);
         assert_eq!(email.cc, ["ig@example.org"]);
         assert_eq!(email.subject, "Egress request r-1 rejected");
-        assert!(email.body.contains("Research IT review: REJECTED"), "{}", email.body);
-        assert!(email.body.contains("reason: aggregate data only"), "{}", email.body);
-        assert!(email.body.contains("https://egress.example.org"), "{}", email.body);
+        assert!(
+            email.body.contains("Research IT review: REJECTED"),
+            "{}",
+            email.body
+        );
+        assert!(
+            email.body.contains("reason: aggregate data only"),
+            "{}",
+            email.body
+        );
+        assert!(
+            email.body.contains("https://egress.example.org"),
+            "{}",
+            email.body
+        );
     }
 
     #[test]
     fn approval_mail_says_the_store_may_be_terminated() {
         let email = compose(&record(), true, "https://egress.example.org");
         assert!(email.subject.ends_with("approved"));
-        assert!(email.body.contains("can now be terminated"), "{}", email.body);
+        assert!(
+            email.body.contains("can now be terminated"),
+            "{}",
+            email.body
+        );
     }
 }

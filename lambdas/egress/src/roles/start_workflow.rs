@@ -89,9 +89,11 @@ impl Handler {
         }
         let mut inputs = Vec::with_capacity(event.records.len());
         for record in &event.records {
-            let message = SwbMessage::parse(&record.sns.message).map_err(|source| {
-                StartError::Message { message_id: record.sns.message_id.clone(), source }
-            })?;
+            let message =
+                SwbMessage::parse(&record.sns.message).map_err(|source| StartError::Message {
+                    message_id: record.sns.message_id.clone(),
+                    source,
+                })?;
             inputs.push(message.into_input());
         }
         let mut outcomes = Vec::with_capacity(inputs.len());
@@ -104,7 +106,10 @@ impl Handler {
                 .workflow
                 .start(&self.state_machine_arn, &id, &text)
                 .await
-                .map_err(|source| StartError::Workflow { request_id: id.clone(), source })?;
+                .map_err(|source| StartError::Workflow {
+                    request_id: id.clone(),
+                    source,
+                })?;
             let result = match started {
                 Started::Execution(_) => {
                     tracing::info!(egress_request_id = %id, "workflow started");
@@ -115,7 +120,10 @@ impl Handler {
                     "duplicate"
                 }
             };
-            outcomes.push(Outcome { egress_request_id: id, result });
+            outcomes.push(Outcome {
+                egress_request_id: id,
+                result,
+            });
         }
         Ok(outcomes)
     }
@@ -142,6 +150,10 @@ mod tests {
             source: SwbMessage::parse("{}").unwrap_err(),
         };
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
-        assert!(crate::error::chain(&err).contains("missing field"), "{}", crate::error::chain(&err));
+        assert!(
+            crate::error::chain(&err).contains("missing field"),
+            "{}",
+            crate::error::chain(&err)
+        );
     }
 }
