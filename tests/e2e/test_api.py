@@ -200,6 +200,9 @@ def test_pre_token_trigger_maps_federated_groups(stack):
         "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": stack["user_pool_client_id"]},
         "request": {
             "userAttributes": {"sub": "1f2e", "email": "jdoe@example.org",
+                               "cognito:user_status": "EXTERNAL_PROVIDER",
+                               "identities": json.dumps([{"userId": "jdoe", "providerName": "Corporate",
+                                                          "providerType": "SAML", "primary": "true"}]),
                                "custom:groups": f"[{second}, payroll]"},
             "groupConfiguration": {"groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": None},
         },

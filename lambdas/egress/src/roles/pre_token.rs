@@ -43,6 +43,14 @@ impl Handler {
         let Some(idp_groups) = event.request.user_attributes.get(IDP_GROUPS_ATTRIBUTE) else {
             return event;
         };
+        // Only an identity provider vouches for `custom:groups`; a user signed in to Cognito
+        // directly carries Cognito groups, whatever the attribute says.
+        if !is_federated(&event) {
+            tracing::warn!(
+                "custom:groups ignored for a user who did not sign in through an identity provider"
+            );
+            return event;
+        }
         let granted = reviewer_groups_in(idp_groups, &self.groups);
         let existing = &event.request.group_configuration.groups_to_override;
         let added: Vec<String> = granted
@@ -70,6 +78,17 @@ impl Handler {
         event.response.claims_override_details = Some(details);
         event
     }
+}
+
+/// Whether the user signed in through a federated identity provider.
+fn is_federated(event: &CognitoEventUserPoolsPreTokenGen) -> bool {
+    let attributes = &event.request.user_attributes;
+    attributes
+        .get("identities")
+        .is_some_and(|v| !v.trim().is_empty() && v.trim() != "[]")
+        || attributes
+            .get("cognito:user_status")
+            .is_some_and(|s| s == "EXTERNAL_PROVIDER")
 }
 
 /// The reviewer groups named in an IdP group list: `a, b`, or the array-looking `[a, b]` /
@@ -123,6 +142,19 @@ mod tests {
             json!(["eu-west-2_Ab3dEf6Gh_AzureAD", "IG"])
         );
         assert_eq!(details["iamRolesToOverride"], json!([]));
+    }
+
+    #[tokio::test]
+    async fn custom_groups_of_a_user_signed_in_directly_are_ignored() {
+        let mut event: Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/pre_token_federated_user.json"
+        ))
+        .unwrap();
+        let attributes = event["request"]["userAttributes"].as_object_mut().unwrap();
+        attributes.remove("identities");
+        attributes.insert("cognito:user_status".into(), json!("CONFIRMED"));
+        let out = run(event.clone()).await;
+        assert_eq!(out["response"]["claimsOverrideDetails"], Value::Null);
     }
 
     #[tokio::test]
