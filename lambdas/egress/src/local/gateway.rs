@@ -385,13 +385,16 @@ async fn forward(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let url = format!("{}{}", gateway.moto_url, path);
+    // Streamed both ways, so large uploads and downloads pass through in constant memory.
+    let body = reqwest::Body::wrap_stream(body.into_data_stream());
     let mut request = gateway.http.request(method, &url).body(body);
     for (name, value) in &headers {
-        if name == "host" || name == "content-length" || HOP_BY_HOP.contains(&name.as_str()) {
+        // Content-Length stays: with it the streamed body is sent as is rather than chunked.
+        if name == "host" || HOP_BY_HOP.contains(&name.as_str()) {
             continue;
         }
         request = request.header(name, value);
