@@ -80,6 +80,45 @@ pub enum PlanError {
     Duplicate(String),
 }
 
+/// Whether an id may be used as an S3 key segment and an execution name: 1 to 80 letters,
+/// digits, `-` or `_`, as SWB's ids are.
+pub fn is_safe_id(value: &str) -> bool {
+    (1..=80).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// An id that would not make a safe S3 key segment.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("`{field}` must be 1 to 80 letters, digits, `-` or `_`, got `{value}`")]
+pub struct IdError {
+    /// The field.
+    pub field: &'static str,
+    /// What was given.
+    pub value: String,
+}
+
+/// The staging prefix of a request, once both ids are checked, so a crafted id (`..`, `/`,
+/// empty) cannot widen the prefix.
+pub fn checked_staging_prefix(
+    workspace_id: &str,
+    egress_request_id: &str,
+) -> Result<String, IdError> {
+    for (field, value) in [
+        ("workspace_id", workspace_id),
+        ("egress_request_id", egress_request_id),
+    ] {
+        if !is_safe_id(value) {
+            return Err(IdError {
+                field,
+                value: value.to_owned(),
+            });
+        }
+    }
+    Ok(staging_prefix(workspace_id, egress_request_id))
+}
+
 /// Prefix of every staged object of one request.
 pub fn staging_prefix(workspace_id: &str, egress_request_id: &str) -> String {
     format!("{workspace_id}/{egress_request_id}/")

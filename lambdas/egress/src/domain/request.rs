@@ -122,22 +122,15 @@ pub struct WorkflowInput {
 
 /// Ids become S3 key segments and execution names: keep them to a safe alphabet.
 fn check_id(field: &'static str, value: &str) -> Result<(), MessageError> {
-    if value.is_empty() || value.len() > 80 {
-        return Err(MessageError::Field {
-            field,
-            reason: "must be 1 to 80 characters",
-        });
+    if super::objects::is_safe_id(value) {
+        return Ok(());
     }
-    if !value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(MessageError::Field {
-            field,
-            reason: "may hold only letters, digits, `-` and `_`",
-        });
-    }
-    Ok(())
+    let reason = if (1..=80).contains(&value.len()) {
+        "may hold only letters, digits, `-` and `_`"
+    } else {
+        "must be 1 to 80 characters"
+    };
+    Err(MessageError::Field { field, reason })
 }
 
 fn check_present(field: &'static str, value: &str) -> Result<(), MessageError> {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::adapters::objects::{ObjectError, ObjectStore};
 use crate::adapters::Clients;
 use crate::config::{ConfigError, Env, STAGING_BUCKET};
-use crate::domain::objects::staging_prefix;
+use crate::domain::objects::{checked_staging_prefix, IdError};
 use crate::error::{Classify, ErrorKind};
 
 /// The event: which request's staged objects to delete.
@@ -24,43 +24,6 @@ pub struct Input {
 pub struct Output {
     /// How many objects were deleted (0 when nothing was staged).
     pub deleted: usize,
-}
-
-/// An id that would not make a safe S3 key segment.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("`{field}` must be 1 to 80 letters, digits, `-` or `_`, got `{value}`")]
-pub struct IdError {
-    /// The field.
-    pub field: &'static str,
-    /// What was given.
-    pub value: String,
-}
-
-fn check_id(field: &'static str, value: &str) -> Result<(), IdError> {
-    let safe = (1..=80).contains(&value.len())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if safe {
-        Ok(())
-    } else {
-        Err(IdError {
-            field,
-            value: value.to_owned(),
-        })
-    }
-}
-
-/// The staging prefix of a request, once both ids are checked against the alphabet SWB ids are
-/// held to, so a crafted id (`..`, `/`, empty) cannot widen the prefix.
-// TODO: move the id check next to the private one in `domain::request` so all roles share it.
-pub fn checked_staging_prefix(
-    workspace_id: &str,
-    egress_request_id: &str,
-) -> Result<String, IdError> {
-    check_id("workspace_id", workspace_id)?;
-    check_id("egress_request_id", egress_request_id)?;
-    Ok(staging_prefix(workspace_id, egress_request_id))
 }
 
 /// Why staged objects could not be discarded.

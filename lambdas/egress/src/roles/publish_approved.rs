@@ -21,9 +21,9 @@ use crate::adapters::requests::{RequestRecord, RequestStore, StoreError};
 use crate::adapters::Clients;
 use crate::config::{ConfigError, Env, PublishSettings};
 use crate::domain::archive::{archive_key, manifest_name, Manifest, ManifestDecision};
+use crate::domain::objects::{checked_staging_prefix, IdError};
 use crate::domain::request::Status;
 use crate::error::{Classify, ErrorKind};
-use crate::roles::discard_staged::{checked_staging_prefix, IdError};
 
 /// Metadata of the archive object: its SHA-256, so a retry can tell a complete upload.
 const ARCHIVE_SHA256_METADATA: &str = "archive-sha256";

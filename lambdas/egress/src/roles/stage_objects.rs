@@ -15,10 +15,10 @@ use crate::adapters::objects::{
 use crate::adapters::requests::{RequestStore, StoreError};
 use crate::adapters::Clients;
 use crate::config::{ConfigError, Env, StagingSettings};
+use crate::domain::objects::{checked_staging_prefix, IdError};
 use crate::domain::objects::{ObjectList, PlanError, StageEntry};
 use crate::domain::request::{NewRequest, S3Location};
 use crate::error::{Classify, ErrorKind};
-use crate::roles::discard_staged::{checked_staging_prefix, IdError};
 
 /// Copies in flight at a time.
 const COPY_CONCURRENCY: usize = 8;
