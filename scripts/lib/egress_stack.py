@@ -321,31 +321,66 @@ def is_up() -> bool:
         return False
 
 
-def up(binary: str) -> None:
-    if is_up():
-        print(f"local stack: already up; endpoints in {STACK_FILE.relative_to(ROOT)}")
+def moto_running(pids: dict) -> bool:
+    if "moto" not in pids or not port_open(MOTO_PORT):
+        return False
+    try:
+        return requests.get(f"http://127.0.0.1:{MOTO_PORT}/moto-api/", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def stop(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
         return
-    down(quiet=True)
-    for port in (GATEWAY_PORT, MOTO_PORT):
-        if port_open(port):
-            raise SystemExit(f"local stack: port {port} is taken by another program; "
-                             "set EGRESS_LOCAL_PORT to use other ports")
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def up(binary: str) -> None:
+    """Starts what is not running, provisions (again), and (re)starts the gateway so a rebuilt
+    binary and an edited ASL template take effect. Running it twice is safe."""
     LOCAL.mkdir(parents=True, exist_ok=True)
     (LOCAL / "scratch").mkdir(exist_ok=True)
+    pids = json.loads(PIDS_FILE.read_text()) if PIDS_FILE.exists() else {}
+    reuse = moto_running(pids)
+    if not reuse:
+        down(quiet=True)
+        pids = {}
+        for port in (GATEWAY_PORT, MOTO_PORT):
+            if port_open(port):
+                raise SystemExit(f"local stack: port {port} is taken by another program; "
+                                 "set EGRESS_LOCAL_PORT to use other ports")
+    elif "gateway" in pids:
+        stop(pids.pop("gateway"))
+        PIDS_FILE.write_text(json.dumps(pids))
     base_env = {**os.environ, **CREDENTIALS, "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}
     base_env.pop("AWS_PROFILE", None)
     moto_url = f"http://127.0.0.1:{MOTO_PORT}"
     gateway_url = f"http://127.0.0.1:{GATEWAY_PORT}"
-    pids = {}
-    moto_bin = str(Path(sys.executable).parent / "moto_server")
-    pids["moto"] = start_process(
-        [moto_bin, "-H", "127.0.0.1", "-p", str(MOTO_PORT)],
-        {**base_env, "MOTO_PORT": str(GATEWAY_PORT)}, LOCAL / "moto.log")
-    PIDS_FILE.write_text(json.dumps(pids))
-    wait_until(lambda: requests.get(f"{moto_url}/moto-api/", timeout=2).ok, "moto")
-    requests.post(f"{moto_url}/moto-api/config",
-                  json={"stepfunctions": {"execute_state_machine": True}}, timeout=10).raise_for_status()
+    if not reuse:
+        moto_bin = str(Path(sys.executable).parent / "moto_server")
+        pids["moto"] = start_process(
+            [moto_bin, "-H", "127.0.0.1", "-p", str(MOTO_PORT)],
+            {**base_env, "MOTO_PORT": str(GATEWAY_PORT)}, LOCAL / "moto.log")
+        PIDS_FILE.write_text(json.dumps(pids))
+        wait_until(lambda: requests.get(f"{moto_url}/moto-api/", timeout=2).ok, "moto")
+        requests.post(f"{moto_url}/moto-api/config",
+                      json={"stepfunctions": {"execute_state_machine": True}}, timeout=10).raise_for_status()
     stack = provision(moto_url, gateway_url)
+    if port_open(GATEWAY_PORT):
+        raise SystemExit(f"local stack: port {GATEWAY_PORT} is taken by another program; "
+                         "set EGRESS_LOCAL_PORT to use other ports")
     gateway_env = {
         **base_env,
         **role_environment(stack),
@@ -361,28 +396,15 @@ def up(binary: str) -> None:
     PIDS_FILE.write_text(json.dumps(pids))
     wait_until(lambda: requests.get(f"{gateway_url}/moto-api/", timeout=2).ok, "the gateway")
     STACK_FILE.write_text(json.dumps(stack, indent=2) + "\n")
-    print(f"local stack: up (gateway {gateway_url}, moto {moto_url}); endpoints in "
+    state = "already up; re-provisioned, gateway restarted" if reuse else "up"
+    print(f"local stack: {state} (gateway {gateway_url}, moto {moto_url}); endpoints in "
           f"{STACK_FILE.relative_to(ROOT)}")
 
 
 def down(quiet: bool = False) -> None:
     pids = json.loads(PIDS_FILE.read_text()) if PIDS_FILE.exists() else {}
-    for name, pid in pids.items():
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            continue
-        for _ in range(50):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.1)
-        else:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+    for pid in pids.values():
+        stop(pid)
     PIDS_FILE.unlink(missing_ok=True)
     STACK_FILE.unlink(missing_ok=True)
     if not quiet:

@@ -206,3 +206,26 @@ def test_review_that_times_out_expires_and_cleans_up(stack, reviewers, submit):
     assert stack.store_status(m["workspace_id"]) == "PENDING"
     notes = stack.wait_for("the administrator notification", lambda: admin_notifications(stack, rid), 10)
     assert notes[0]["message"]["error"] == "States.Timeout"
+
+
+def test_failed_requester_email_leaves_the_decision_standing_and_tells_the_administrators(
+        stack, reviewers, submit):
+    sesv2 = stack.client("sesv2")
+    sender = stack["sender_email"]
+    submission = submit()
+    rid = submission.request_id
+    stack.wait_for_stage(rid, 1)
+    sesv2.delete_email_identity(EmailIdentity=sender)  # SES now refuses the sender
+    try:
+        stack.decide(reviewers.ig, rid, 1, "REJECTED", "no")
+        execution = stack.wait_for_execution_end(rid)
+    finally:
+        sesv2.create_email_identity(EmailIdentity=sender)
+    assert execution["status"] == "SUCCEEDED"
+    item = stack.item(rid)
+    assert item["egress_status"] == "REJECTED"
+    assert "requester_notified_dt" not in item
+    assert staged(stack, submission) == []
+    assert stack.store_status(submission.message["workspace_id"]) == "PENDING"
+    notes = stack.wait_for("the administrator notification", lambda: admin_notifications(stack, rid), 10)
+    assert notes[0]["message"]["event"] == "requester_not_notified"

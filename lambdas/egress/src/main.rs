@@ -10,6 +10,8 @@ mod roles;
 mod telemetry;
 
 #[cfg(test)]
+mod asl_check;
+#[cfg(test)]
 mod names_check;
 
 use config::Role;
