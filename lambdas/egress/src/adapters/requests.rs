@@ -171,6 +171,17 @@ impl RequestStore {
         }
     }
 
+    /// An UpdateItem of one request, ready for its expressions.
+    fn update(
+        &self,
+        id: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(id)))
+    }
+
     /// Reads one request with a strongly consistent read.
     pub async fn get(&self, id: &str) -> Result<Option<RequestRecord>, StoreError> {
         let out = self
@@ -220,10 +231,7 @@ impl RequestStore {
         total_bytes: u64,
         file_types: &[String],
     ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(id)))
+        self.update(id)
             .update_expression(
                 "SET object_count = :count, total_bytes = :bytes, file_types = :types",
             )
@@ -253,10 +261,7 @@ impl RequestStore {
         let awaiting = Status::awaiting(stage)
             .map(Status::as_str)
             .unwrap_or("UNKNOWN");
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(id)))
+        self.update(id)
             .update_expression(
                 "SET sfn_task_token = :token, review_handle = :handle, current_stage = :stage, current_reviewer_group = :group",
             )
@@ -286,10 +291,7 @@ impl RequestStore {
         let awaiting = Status::awaiting(decision.stage)
             .map(Status::as_str)
             .unwrap_or("UNKNOWN");
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(id)))
+        self.update(id)
             .update_expression(format!(
                 "SET egress_status = :status, {p}_decision = :verdict, {p}_reason = :reason, \
                  {p}_name = :name, {p}_email = :email, {p}_dt = :now, {p}_subject = :subject, \
@@ -329,10 +331,7 @@ impl RequestStore {
         let awaiting = Status::awaiting(decision.stage)
             .map(Status::as_str)
             .unwrap_or("UNKNOWN");
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(id)))
+        self.update(id)
             .update_expression(format!(
                 "SET egress_status = :awaiting, review_handle = :handle, current_stage = :stage, \
                  current_reviewer_group = :group REMOVE {p}_decision, {p}_reason, {p}_name, \
@@ -357,10 +356,7 @@ impl RequestStore {
     /// Returns the new count.
     pub async fn count_download(&self, id: &str, max: u64) -> Result<u64, StoreError> {
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(id)))
+            .update(id)
             .update_expression("SET download_count = if_not_exists(download_count, :zero) + :one")
             .condition_expression(
                 "egress_status = :approved AND attribute_exists(archive_key) \
@@ -384,10 +380,7 @@ impl RequestStore {
 
     /// Gives back a counted download whose link could not be made.
     pub async fn uncount_download(&self, id: &str) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(id)))
+        self.update(id)
             .update_expression("SET download_count = download_count - :one")
             .condition_expression("download_count > :zero")
             .expression_attribute_values(":zero", AttributeValue::N("0".into()))
@@ -406,10 +399,7 @@ impl RequestStore {
         archive_sha256: &str,
         archive_bytes: u64,
     ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(id)))
+        self.update(id)
             .update_expression(
                 "SET archive_key = :key, archive_sha256 = :sha, archive_bytes = :bytes \
                  REMOVE sfn_task_token",
@@ -471,10 +461,7 @@ impl RequestStore {
         message_id: &str,
         now: &str,
     ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(id)))
+        self.update(id)
             .update_expression("SET requester_notified_dt = :now, requester_notification_id = :mid")
             .condition_expression("attribute_exists(egress_request_id)")
             .expression_attribute_values(":now", s(now))
