@@ -385,6 +385,8 @@ def up(binary: str) -> None:
         **base_env,
         **role_environment(stack),
         "AWS_ENDPOINT_URL": moto_url,
+        # DynamoDB goes through the gateway, which makes moto's conditional writes atomic.
+        "AWS_ENDPOINT_URL_DYNAMODB": gateway_url,
         "LOCAL_GATEWAY_LISTEN": f"127.0.0.1:{GATEWAY_PORT}",
         "LOCAL_MOTO_URL": moto_url,
         "LOCAL_USER_POOL_ID": stack["user_pool_id"],

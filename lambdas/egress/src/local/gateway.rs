@@ -34,6 +34,10 @@ struct Gateway {
     function_prefix: String,
     moto_url: String,
     http: reqwest::Client,
+    /// DynamoDB applies each request to an item atomically; moto's threaded server evaluates a
+    /// condition and writes without a lock, so two conditional writes can both pass. Running
+    /// DynamoDB requests one at a time restores the atomicity the roles rely on.
+    dynamodb: tokio::sync::Mutex<()>,
 }
 
 /// Why the gateway cannot start.
@@ -107,6 +111,7 @@ async fn serve() -> Result<(), GatewayError> {
         function_prefix,
         moto_url,
         http,
+        dynamodb: tokio::sync::Mutex::new(()),
     });
     let app = Router::new()
         .route("/graphql", post(serve_graphql))
@@ -403,7 +408,18 @@ async fn forward(
     if let Some(host) = headers.get("host") {
         request = request.header("host", host);
     }
-    match request.send().await {
+    let is_dynamodb = headers
+        .get("x-amz-target")
+        .is_some_and(|target| target.as_bytes().starts_with(b"DynamoDB_"));
+    // moto answers once the operation is done, so the lock covers it whole.
+    let serial = if is_dynamodb {
+        Some(gateway.dynamodb.lock().await)
+    } else {
+        None
+    };
+    let sent = request.send().await;
+    drop(serial);
+    match sent {
         Ok(upstream) => {
             let status = upstream.status();
             let mut out_headers = HeaderMap::new();
@@ -440,6 +456,7 @@ mod tests {
             function_prefix: "egress-".into(),
             moto_url: "http://127.0.0.1:1".into(),
             http: reqwest::Client::new(),
+            dynamodb: tokio::sync::Mutex::new(()),
         }
     }
 
