@@ -293,6 +293,8 @@ def role_environment(stack: dict[str, object]) -> dict[str, str]:
     keys = stack["kms_key_arns"]
     return {
         "STATE_MACHINE_ARN": stack["state_machine_arn"],
+        "SWB_EGRESS_STORE_BUCKET": stack["swb_egress_store_bucket"],
+        "SWB_NOTIFICATION_BUCKET": stack["swb_notification_bucket"],
         "REQUESTS_TABLE": stack["requests_table"],
         "STAGING_BUCKET": stack["staging_bucket"],
         "STAGING_KMS_KEY_ARN": keys["staging"],

@@ -214,3 +214,9 @@ def test_pre_token_trigger_maps_federated_groups(stack):
     result = json.loads(out["Payload"].read())
     groups = result["response"]["claimsOverrideDetails"]["groupOverrideDetails"]["groupsToOverride"]
     assert groups == [second]
+
+
+def test_unknown_or_malformed_request_ids_get_clear_errors(stack, reviewers):
+    refused(lambda: stack.decide(reviewers.ig, "does-not-exist", 1, "APPROVED", handle="h"), "does not exist")
+    text = refused(lambda: stack.download(reviewers.ig, "x" * 5000, "ws"), "is not a request id")
+    assert "x" * 100 not in text

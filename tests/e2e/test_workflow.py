@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import subprocess
+import time
 import tempfile
 import uuid
 import zipfile
@@ -229,3 +230,60 @@ def test_failed_requester_email_leaves_the_decision_standing_and_tells_the_admin
     assert stack.store_status(submission.message["workspace_id"]) == "PENDING"
     notes = stack.wait_for("the administrator notification", lambda: admin_notifications(stack, rid), 10)
     assert notes[0]["message"]["event"] == "requester_not_notified"
+
+
+def rewrite_object_list(stack, submission, change):
+    s3 = stack.client("s3")
+    bucket, key = submission.message["egress_store_object_list_location"].split(":::", 1)[1].split("/", 1)
+    listing = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    change(listing["objects"])
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(listing).encode())
+
+
+def test_message_reaching_into_another_store_starts_nothing(stack, submit):
+    victim = submit({"secret/private.txt": b"not yours"}, publish=False)
+    submission = submit(publish=False)
+    submission.message["s3_bucketpath"] = f"{victim.message['egress_store_id']}/"
+    stack.publish(submission.message)
+    time.sleep(2)
+    assert stack.execution(submission.request_id) is None
+    assert stack.item(submission.request_id) is None
+    assert stack.keys(stack["staging_bucket"], f"{submission.message['workspace_id']}/") == []
+
+
+def test_request_naming_another_bucket_fails_without_copying(stack, submit):
+    submission = submit(publish=False)
+    submission.message["s3_bucketname"] = stack["datalake_bucket"]
+    stack.publish(submission.message)
+    execution = stack.wait_for_execution_end(submission.request_id)
+    assert execution["status"] == "FAILED"
+    item = stack.item(submission.request_id)
+    assert (item["egress_status"], item["failure_reason"]) == ("FAILED", "InvalidInput")
+    assert staged(stack, submission) == []
+    assert stack.store_status(submission.message["workspace_id"]) == "PENDING"
+
+
+def test_object_list_without_files_fails_before_review(stack, submit):
+    submission = submit(publish=False)
+    rewrite_object_list(stack, submission, lambda objects: objects.clear())
+    stack.publish(submission.message)
+    execution = stack.wait_for_execution_end(submission.request_id)
+    assert execution["status"] == "FAILED"
+    assert stack.item(submission.request_id)["failure_reason"] == "InvalidInput"
+    assert stack.store_status(submission.message["workspace_id"]) == "PENDING"
+
+
+def test_reviewers_see_the_staged_sizes_not_the_listed_ones(stack, reviewers, submit):
+    submission = submit({"a.bin": b"x" * 100_000}, publish=False)
+
+    def understate(objects):
+        for entry in objects:
+            entry["Size"] = 1
+
+    rewrite_object_list(stack, submission, understate)
+    stack.publish(submission.message)
+    rid = submission.request_id
+    stack.wait_for_stage(rid, 1)
+    assert stack.find(reviewers.ig, rid)["total_bytes"] == "100000"
+    stack.decide(reviewers.ig, rid, 1, "REJECTED")
+    stack.wait_for_execution_end(rid)

@@ -15,6 +15,10 @@ pub const ROLE: &str = "EGRESS_ROLE";
 pub const STATE_MACHINE_ARN: &str = "STATE_MACHINE_ARN";
 /// Name of the egress requests table.
 pub const REQUESTS_TABLE: &str = "REQUESTS_TABLE";
+/// SWB's egress store bucket: the only bucket objects are staged from.
+pub const SWB_EGRESS_STORE_BUCKET: &str = "SWB_EGRESS_STORE_BUCKET";
+/// SWB's notification bucket: the only bucket object lists are read from.
+pub const SWB_NOTIFICATION_BUCKET: &str = "SWB_NOTIFICATION_BUCKET";
 /// Name of the staging bucket.
 pub const STAGING_BUCKET: &str = "STAGING_BUCKET";
 /// ARN of the KMS key that encrypts staged objects.
@@ -95,6 +99,8 @@ impl Role {
         match self {
             Role::StartWorkflow => &[STATE_MACHINE_ARN],
             Role::StageObjects => &[
+                SWB_EGRESS_STORE_BUCKET,
+                SWB_NOTIFICATION_BUCKET,
                 REQUESTS_TABLE,
                 STAGING_BUCKET,
                 STAGING_KMS_KEY_ARN,
@@ -248,6 +254,10 @@ impl ReviewerGroups {
 /// Settings of the stage-objects role.
 #[derive(Debug, Clone)]
 pub struct StagingSettings {
+    /// SWB's egress store bucket; a request naming another bucket is refused.
+    pub swb_egress_store_bucket: String,
+    /// SWB's notification bucket; an object list elsewhere is refused.
+    pub swb_notification_bucket: String,
     /// Requests table, where the staged summary is recorded.
     pub requests_table: String,
     /// Staging bucket.
@@ -289,6 +299,8 @@ impl StagingSettings {
             });
         }
         Ok(StagingSettings {
+            swb_egress_store_bucket: env.required(SWB_EGRESS_STORE_BUCKET)?,
+            swb_notification_bucket: env.required(SWB_NOTIFICATION_BUCKET)?,
             requests_table: env.required(REQUESTS_TABLE)?,
             staging_bucket: env.required(STAGING_BUCKET)?,
             staging_kms_key_arn: env.optional(STAGING_KMS_KEY_ARN),
@@ -468,6 +480,8 @@ mod tests {
     #[test]
     fn copy_threshold_above_five_gib_is_refused() {
         let err = StagingSettings::from_env(&env(&[
+            (SWB_EGRESS_STORE_BUCKET, "e"),
+            (SWB_NOTIFICATION_BUCKET, "n"),
             (REQUESTS_TABLE, "t"),
             (STAGING_BUCKET, "s"),
             (MULTIPART_COPY_THRESHOLD_BYTES, "6000000000"),

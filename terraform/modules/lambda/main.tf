@@ -17,6 +17,8 @@ locals {
       "STATE_MACHINE_ARN" = var.state_machine_arn
     }
     "stage-objects" = {
+      "SWB_EGRESS_STORE_BUCKET"        = var.swb_egress_store_bucket.name
+      "SWB_NOTIFICATION_BUCKET"        = var.swb_notification_bucket.name
       "REQUESTS_TABLE"                 = var.requests_table.name
       "STAGING_BUCKET"                 = var.staging.bucket_name
       "STAGING_KMS_KEY_ARN"            = var.staging.kms_key_arn

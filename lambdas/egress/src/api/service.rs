@@ -106,7 +106,9 @@ impl ApiError {
                 | ReviewError::AlreadyDecided(_)
                 | ReviewError::NotDownloadable { .. }
                 | ReviewError::DownloadLimit { .. } => "Conflict",
-                ReviewError::InvalidDecision(_) | ReviewError::WrongWorkspace(_) => "InvalidInput",
+                ReviewError::InvalidDecision(_)
+                | ReviewError::WrongWorkspace(_)
+                | ReviewError::InvalidRequestId => "InvalidInput",
             },
             ApiError::ReviewClosed(_) => "Conflict",
             ApiError::Unavailable { .. } => "Transient",
@@ -172,6 +174,9 @@ impl ApiService {
     }
 
     async fn load(&self, id: &str) -> Result<RequestRecord, ApiError> {
+        if !crate::domain::objects::is_safe_id(id) {
+            return Err(ReviewError::InvalidRequestId.into());
+        }
         self.store
             .get(id)
             .await

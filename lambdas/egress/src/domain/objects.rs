@@ -78,6 +78,12 @@ pub enum PlanError {
     /// The same key is listed twice.
     #[error("object `{0}` is listed more than once")]
     Duplicate(String),
+    /// Listed sizes add up to more than 2^64 bytes.
+    #[error("the listed object sizes add up to more than any request can hold")]
+    TooLarge,
+    /// Nothing but folder markers: nothing to review.
+    #[error("the object list names no files to egress")]
+    Empty,
 }
 
 /// Whether an id may be used as an S3 key segment and an execution name: 1 to 80 letters,
@@ -201,7 +207,9 @@ impl ObjectList {
                 return Err(PlanError::Duplicate(object.key.clone()));
             }
             file_types.insert(file_type(relative));
-            total_bytes += object.size;
+            total_bytes = total_bytes
+                .checked_add(object.size)
+                .ok_or(PlanError::TooLarge)?;
             entries.push(StageEntry {
                 source_key: object.key.clone(),
                 version_id,
@@ -209,6 +217,9 @@ impl ObjectList {
                 relative_path: relative.to_owned(),
                 staging_key: format!("{target}{relative}"),
             });
+        }
+        if entries.is_empty() {
+            return Err(PlanError::Empty);
         }
         Ok(StagePlan {
             entries,
@@ -301,12 +312,19 @@ mod tests {
     }
 
     #[test]
-    fn empty_list_plans_nothing() {
-        let plan = list(&[("ws/", 0, Some("v"))])
+    fn list_of_only_folder_markers_is_refused() {
+        let err = list(&[("ws/", 0, Some("v")), ("ws/a/", 0, Some("v"))])
             .plan("ws/", "ws", "r")
-            .unwrap();
-        assert!(plan.entries.is_empty());
-        assert_eq!(plan.total_bytes, 0);
+            .unwrap_err();
+        assert_eq!(err, PlanError::Empty);
+    }
+
+    #[test]
+    fn sizes_that_overflow_are_refused_not_wrapped() {
+        let err = list(&[("ws/a", u64::MAX, Some("1")), ("ws/b", 1, Some("2"))])
+            .plan("ws/", "ws", "r")
+            .unwrap_err();
+        assert_eq!(err, PlanError::TooLarge);
     }
 
     #[test]

@@ -161,13 +161,27 @@ impl SwbMessage {
         check_present("s3_bucketname", &self.s3_bucketname)?;
         check_present("created_by_email", &self.created_by_email)?;
         check_present("created_at", &self.created_at)?;
-        if S3Location::from_arn(&self.egress_store_object_list_location).is_none() {
+        // The prefix bounds what may be staged: it must be this store's own, so a message
+        // cannot reach into another store of the shared bucket.
+        if self.s3_bucketpath != format!("{}/", self.egress_store_id) {
             return Err(MessageError::Field {
-                field: "egress_store_object_list_location",
-                reason: "must be an S3 object ARN `arn:aws:s3:::<bucket>/<key>`",
+                field: "s3_bucketpath",
+                reason: "must be the egress store id followed by `/`",
             });
         }
-        Ok(())
+        match S3Location::from_arn(&self.egress_store_object_list_location) {
+            None => Err(MessageError::Field {
+                field: "egress_store_object_list_location",
+                reason: "must be an S3 object ARN `arn:aws:s3:::<bucket>/<key>`",
+            }),
+            Some(location) if !location.key.starts_with(&self.s3_bucketpath) => {
+                Err(MessageError::Field {
+                    field: "egress_store_object_list_location",
+                    reason: "must name an object list under the egress store id",
+                })
+            }
+            Some(_) => Ok(()),
+        }
     }
 
     /// The workflow input for this message.
@@ -307,6 +321,41 @@ mod tests {
     #[test]
     fn object_list_location_must_be_an_s3_arn() {
         let text = FIXTURE.replace("arn:aws:s3:::swb-notifications", "s3://swb-notifications");
+        assert!(matches!(
+            SwbMessage::parse(&text),
+            Err(MessageError::Field {
+                field: "egress_store_object_list_location",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn store_prefix_must_be_the_stores_own() {
+        for prefix in ["", "ws-other/", "ws-7f3a9", "ws-7f3a9c"] {
+            let text = FIXTURE.replace(
+                "\"s3_bucketpath\": \"ws-7f3a9c/\"",
+                &format!("\"s3_bucketpath\": \"{prefix}\""),
+            );
+            assert!(
+                matches!(
+                    SwbMessage::parse(&text),
+                    Err(MessageError::Field {
+                        field: "s3_bucketpath",
+                        ..
+                    })
+                ),
+                "prefix `{prefix}` was accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn object_list_must_belong_to_the_store() {
+        let text = FIXTURE.replace(
+            "swb-notifications/ws-7f3a9c/",
+            "swb-notifications/ws-other/",
+        );
         assert!(matches!(
             SwbMessage::parse(&text),
             Err(MessageError::Field {

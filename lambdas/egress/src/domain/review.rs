@@ -125,6 +125,9 @@ pub enum ReviewError {
     /// The request does not exist.
     #[error("egress request `{0}` does not exist")]
     UnknownRequest(String),
+    /// The id cannot be a request id.
+    #[error("`egress_request_id` is not a request id (1 to 80 letters, digits, `-` or `_`)")]
+    InvalidRequestId,
     /// No stage is waiting.
     #[error("egress request `{id}` is not waiting for a review (status `{status}`)")]
     NotWaiting {

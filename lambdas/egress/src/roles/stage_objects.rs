@@ -52,6 +52,16 @@ pub enum StageError {
     /// The request names an unusable id.
     #[error("the request is invalid")]
     Id(#[from] IdError),
+    /// The request names a bucket other than SWB's configured one.
+    #[error("the request names bucket `{given}` where SWB's {what} bucket is `{configured}`")]
+    Bucket {
+        /// Which of SWB's buckets.
+        what: &'static str,
+        /// Named by the request.
+        given: String,
+        /// Configured.
+        configured: String,
+    },
     /// The object list location is not an S3 object ARN.
     #[error("the object list location `{0}` is not an S3 object ARN")]
     ListLocation(String),
@@ -78,6 +88,15 @@ pub enum StageError {
         #[source]
         source: ObjectError,
     },
+    /// The staged copies could not be listed.
+    #[error("cannot list the staged objects under `{prefix}`")]
+    ListStaged {
+        /// The staging prefix.
+        prefix: String,
+        /// What failed.
+        #[source]
+        source: ObjectError,
+    },
     /// The summary could not be recorded.
     #[error("cannot record the staged objects of `{id}`")]
     Record {
@@ -92,9 +111,10 @@ pub enum StageError {
 impl Classify for StageError {
     fn kind(&self) -> ErrorKind {
         match self {
-            StageError::Id(_) | StageError::ListLocation(_) | StageError::Plan(_) => {
-                ErrorKind::InvalidInput
-            }
+            StageError::Id(_)
+            | StageError::Bucket { .. }
+            | StageError::ListLocation(_)
+            | StageError::Plan(_) => ErrorKind::InvalidInput,
             StageError::ReadList { source, .. } | StageError::Copy { source, .. } => {
                 if source.is_transient() {
                     ErrorKind::Transient
@@ -107,6 +127,8 @@ impl Classify for StageError {
                     ErrorKind::Internal
                 }
             }
+            StageError::ListStaged { source, .. } if source.is_transient() => ErrorKind::Transient,
+            StageError::ListStaged { .. } => ErrorKind::Internal,
             StageError::Record { source, .. } if source.is_transient() => ErrorKind::Transient,
             StageError::Record {
                 source: StoreError::ConditionFailed { .. },
@@ -180,6 +202,27 @@ impl Handler {
             .ok_or_else(|| {
                 StageError::ListLocation(request.s3_egress_store_object_list_location.clone())
             })?;
+        let checks = [
+            (
+                "notification",
+                &location.bucket,
+                &self.settings.swb_notification_bucket,
+            ),
+            (
+                "egress store",
+                &request.s3_egress_store_bucket,
+                &self.settings.swb_egress_store_bucket,
+            ),
+        ];
+        for (what, given, configured) in checks {
+            if given != configured {
+                return Err(StageError::Bucket {
+                    what,
+                    given: given.clone(),
+                    configured: configured.clone(),
+                });
+            }
+        }
         let list = self
             .objects
             .get_bytes(&location.bucket, &location.key, MAX_OBJECT_LIST_BYTES)
@@ -202,8 +245,21 @@ impl Handler {
         self.copy_all(&request.s3_egress_store_bucket, &plan.entries)
             .await?;
         let object_count = plan.entries.len() as u64;
+        // Reviewers see what was staged, not what the list claimed.
+        let prefix = checked_staging_prefix(&request.workspace_id, id)?;
+        let total_bytes = self
+            .objects
+            .list_keys(&self.settings.staging_bucket, &prefix)
+            .await
+            .map_err(|source| StageError::ListStaged {
+                prefix: prefix.clone(),
+                source,
+            })?
+            .iter()
+            .map(|staged| staged.size)
+            .sum::<u64>();
         self.requests
-            .record_staged(id, object_count, plan.total_bytes, &plan.file_types)
+            .record_staged(id, object_count, total_bytes, &plan.file_types)
             .await
             .map_err(|source| StageError::Record {
                 id: id.clone(),
@@ -213,7 +269,7 @@ impl Handler {
         Ok(Output {
             object_count,
             file_types: plan.file_types,
-            total_bytes: plan.total_bytes,
+            total_bytes,
         })
     }
 
