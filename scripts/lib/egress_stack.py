@@ -315,6 +315,10 @@ def role_environment(stack: dict[str, object]) -> dict[str, str]:
 def is_up() -> bool:
     if not (STACK_FILE.exists() and PIDS_FILE.exists()):
         return False
+    # The ports could be another checkout's stack: the processes must be this one's.
+    pids = json.loads(PIDS_FILE.read_text())
+    if not all(alive(pids.get(name, 0) or 0) and pids.get(name) for name in ("moto", "gateway")):
+        return False
     if not (port_open(GATEWAY_PORT) and port_open(MOTO_PORT)):
         return False
     try:
@@ -324,7 +328,7 @@ def is_up() -> bool:
 
 
 def moto_running(pids: dict) -> bool:
-    if "moto" not in pids or not port_open(MOTO_PORT):
+    if "moto" not in pids or not alive(pids["moto"]) or not port_open(MOTO_PORT):
         return False
     try:
         return requests.get(f"http://127.0.0.1:{MOTO_PORT}/moto-api/", timeout=2).ok
@@ -332,21 +336,34 @@ def moto_running(pids: dict) -> bool:
         return False
 
 
-def stop(pid: int) -> None:
+def alive(pid: int) -> bool:
+    """Whether the process runs; a zombie left for an init that does not reap counts as gone."""
     try:
-        os.killpg(pid, signal.SIGTERM)
-    except (ProcessLookupError, PermissionError):
-        return
-    for _ in range(50):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    try:
-        os.killpg(pid, signal.SIGKILL)
+        os.kill(pid, 0)
     except ProcessLookupError:
-        pass
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
+
+
+def stop(pid: int) -> None:
+    """Interrupts a process group (moto and the gateway both exit promptly on SIGINT), then
+    kills it if it lingers."""
+    for sig, wait_seconds in ((signal.SIGINT, 3.0), (signal.SIGTERM, 2.0), (signal.SIGKILL, 1.0)):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + wait_seconds
+        while time.monotonic() < deadline:
+            if not alive(pid):
+                return
+            time.sleep(0.05)
 
 
 def up(binary: str) -> None:
