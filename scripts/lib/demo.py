@@ -69,8 +69,9 @@ def main() -> int:
     step("SWB: the researcher submits; then changes a file after submitting")
     submission = stack.submit(store, requester)
     s3 = stack.client("s3")
-    s3.put_object(Bucket=stack["swb_egress_store_bucket"], Key=f"{store}/results/data.csv",
-                  Body=b"sample,count\nA,10\nB,12\nC,99  <- changed after submission\n")
+    changed = b"sample,count\nA,10\nB,12\nC,99  <- changed after submission\n"
+    s3.put_object(Bucket=stack["swb_egress_store_bucket"], Key=f"{store}/results/data.csv", Body=changed)
+    print("  results/data.csv rewritten after submission (a new current version)")
     request_id = submission.request_id
     stack.publish(submission.message)
     print(f"  published SWB message for egress request {request_id}")
@@ -123,6 +124,8 @@ def main() -> int:
             body = unzip_read(archive, submitted.path)
             check(hashlib.sha256(body).hexdigest() == submitted.sha256,
                   f"{submitted.path}: the submitted version ({len(body)} bytes)")
+        check(unzip_read(archive, "results/data.csv") != changed,
+              "results/data.csv holds the submitted version, not the one written after submission")
         manifest = json.loads(unzip_read(archive, manifest_name))
         by_path = {f["path"]: f for f in manifest["files"]}
         check(all(by_path[f.path]["source_version_id"] == f.version_id and by_path[f.path]["sha256"] == f.sha256
