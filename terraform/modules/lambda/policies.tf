@@ -21,13 +21,33 @@ locals {
     "api"              = data.aws_iam_policy_document.api.json
     "pre-token"        = data.aws_iam_policy_document.pre_token.json
   }
+
+  # Roles that read or write the requests table also need its KMS key.
+  requests_table_roles = ["stage-objects", "await-review", "publish-approved", "notify-requester", "api"]
+}
+
+data "aws_iam_policy_document" "requests_table_key" {
+  statement {
+    sid       = "UseRequestsTableKey"
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [var.requests_table.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = [local.dynamodb_service]
+    }
+  }
 }
 
 # What every function does: write its own log group, send traces.
 data "aws_iam_policy_document" "this" {
   for_each = local.functions
 
-  source_policy_documents = [local.role_policies[each.key]]
+  source_policy_documents = concat(
+    [local.role_policies[each.key]],
+    contains(local.requests_table_roles, each.key) ? [data.aws_iam_policy_document.requests_table_key.json] : [],
+  )
 
   statement {
     sid       = "WriteOwnLogGroup"
@@ -134,18 +154,6 @@ data "aws_iam_policy_document" "stage_objects" {
     actions   = ["dynamodb:UpdateItem"]
     resources = [var.requests_table.arn]
   }
-
-  statement {
-    sid       = "UseRequestsTableKey"
-    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [var.requests_table.kms_key_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = [local.dynamodb_service]
-    }
-  }
 }
 
 data "aws_iam_policy_document" "await_review" {
@@ -153,18 +161,6 @@ data "aws_iam_policy_document" "await_review" {
     sid       = "RecordTaskToken"
     actions   = ["dynamodb:UpdateItem"]
     resources = [var.requests_table.arn]
-  }
-
-  statement {
-    sid       = "UseRequestsTableKey"
-    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [var.requests_table.kms_key_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = [local.dynamodb_service]
-    }
   }
 }
 
@@ -242,18 +238,6 @@ data "aws_iam_policy_document" "publish_approved" {
   }
 
   statement {
-    sid       = "UseRequestsTableKey"
-    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [var.requests_table.kms_key_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = [local.dynamodb_service]
-    }
-  }
-
-  statement {
     sid       = "MountScratchFileSystem"
     actions   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
     resources = [var.scratch.file_system_arn]
@@ -293,18 +277,6 @@ data "aws_iam_policy_document" "notify_requester" {
   }
 
   statement {
-    sid       = "UseRequestsTableKey"
-    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [var.requests_table.kms_key_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = [local.dynamodb_service]
-    }
-  }
-
-  statement {
     # SendEmail is authorized on both the sending identity and the configuration set it names.
     sid       = "SendFromSenderIdentity"
     actions   = ["ses:SendEmail"]
@@ -317,18 +289,6 @@ data "aws_iam_policy_document" "api" {
     sid       = "ReadAndDecideRequests"
     actions   = ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem"]
     resources = [var.requests_table.arn]
-  }
-
-  statement {
-    sid       = "UseRequestsTableKey"
-    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [var.requests_table.kms_key_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = [local.dynamodb_service]
-    }
   }
 
   statement {
