@@ -313,13 +313,12 @@ def role_environment(stack: dict[str, object]) -> dict[str, str]:
 
 
 def is_up() -> bool:
+    """Whether this checkout's moto and gateway run and answer (the ports alone could be
+    another checkout's stack)."""
     if not (STACK_FILE.exists() and PIDS_FILE.exists()):
         return False
-    # The ports could be another checkout's stack: the processes must be this one's.
     pids = json.loads(PIDS_FILE.read_text())
-    if not all(alive(pids.get(name, 0) or 0) and pids.get(name) for name in ("moto", "gateway")):
-        return False
-    if not (port_open(GATEWAY_PORT) and port_open(MOTO_PORT)):
+    if not (moto_running(pids) and "gateway" in pids and alive(pids["gateway"])):
         return False
     try:
         return requests.get(f"http://127.0.0.1:{GATEWAY_PORT}/moto-api/", timeout=2).ok

@@ -277,7 +277,11 @@ async fn sns_delivery(
             // Confirm only against the emulator this gateway fronts.
             if let Some(url) = delivery.get("SubscribeURL").and_then(Value::as_str) {
                 if url.starts_with(&gateway.moto_url) {
-                    let _ = gateway.http.get(url).send().await;
+                    let confirmed = gateway.http.get(url).send().await;
+                    if let Err(err) = confirmed.and_then(|r| r.error_for_status()) {
+                        tracing::error!(function = %function, error = %err, "cannot confirm the SNS subscription");
+                        return StatusCode::BAD_GATEWAY.into_response();
+                    }
                 }
             }
             return StatusCode::OK.into_response();

@@ -91,7 +91,8 @@ pub fn compose(record: &RequestRecord, approved: bool, app_url: &str) -> Email {
         workspace = text("workspace_id"),
         submitted = text("requested_dt"),
     );
-    for decision in record.decisions() {
+    let decisions = record.decisions();
+    for decision in &decisions {
         let stage = if decision.stage == 1 {
             "Information governance"
         } else {
@@ -107,8 +108,7 @@ pub fn compose(record: &RequestRecord, approved: bool, app_url: &str) -> Email {
         body.push('\n');
     }
     body.push_str(&format!("\n{next}\nEgress app: {app_url}\n"));
-    let cc = record
-        .decisions()
+    let cc = decisions
         .into_iter()
         .find(|d| d.stage == 1)
         .map(|d| d.email)

@@ -32,6 +32,15 @@ pub enum StartError {
         #[source]
         source: WorkflowError,
     },
+    /// The workflow input could not be written.
+    #[error("cannot encode the workflow input of egress request `{request_id}`")]
+    Encode {
+        /// The request.
+        request_id: String,
+        /// The failure.
+        #[source]
+        source: serde_json::Error,
+    },
     /// The event carried no record.
     #[error("the SNS event holds no record")]
     Empty,
@@ -42,7 +51,7 @@ impl Classify for StartError {
         match self {
             StartError::Message { .. } | StartError::Empty => ErrorKind::InvalidInput,
             StartError::Workflow { source, .. } if source.is_transient() => ErrorKind::Transient,
-            StartError::Workflow { .. } => ErrorKind::Internal,
+            StartError::Workflow { .. } | StartError::Encode { .. } => ErrorKind::Internal,
         }
     }
 }
@@ -99,9 +108,12 @@ impl Handler {
         let mut outcomes = Vec::with_capacity(inputs.len());
         for input in inputs {
             let id = input.request.egress_request_id.clone();
-            // Serialising a derived struct cannot fail; its field order is fixed, so a
-            // redelivery produces the identical input Step Functions compares.
-            let text = serde_json::to_string(&input).unwrap_or_default();
+            // The field order is fixed, so a redelivery produces the identical input Step
+            // Functions compares.
+            let text = serde_json::to_string(&input).map_err(|source| StartError::Encode {
+                request_id: id.clone(),
+                source,
+            })?;
             let started = self
                 .workflow
                 .start(&self.state_machine_arn, &id, &text)
